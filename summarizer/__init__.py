@@ -1,0 +1,3 @@
+"""summarizer: grounded summaries of official annual reports."""
+
+__version__ = "0.1.0"

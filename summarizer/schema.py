@@ -1,0 +1,159 @@
+"""Output models: what a summary of one document looks like on disk.
+
+These pydantic models are the public data contract. ``schemas/*.json`` is
+generated from them (``python -m summarizer.schema``) and a test keeps it in sync.
+Every item carries its grounding as data: exact evidence spans into the
+document's plain text, the figures with their spans and normalised values,
+and a validation status with notes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal["achievement", "shortcoming", "plan"]
+CATEGORIES: tuple[Category, ...] = ("achievement", "shortcoming", "plan")
+#: Field of :class:`DocumentSummary` that holds each category's items.
+CATEGORY_FIELDS: dict[Category, str] = {
+    "achievement": "achievements",
+    "shortcoming": "shortcomings",
+    "plan": "plans",
+}
+
+SCHEMA_VERSION = "1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Model):
+    """A character range of the document's plain text (end exclusive)."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class FigureOut(_Model):
+    """A quantity stated in the source, with its span and normalised value."""
+
+    text: str = Field(description="The figure exactly as written, e.g. '2000多人次'.")
+    value: float = Field(description="Normalised value with 万/亿 applied; 91% -> 91.0.")
+    unit: str = Field(default="", description="Unit or measure word, e.g. '人次', '%', '亿元'.")
+    qualifier: str = Field(default="", description="近/约/余/多/以上/左右/超过…, or ''.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+ValidationStatus = Literal["ok", "repaired", "fallback"]
+
+
+class ValidationNote(_Model):
+    """Something validation checked, changed or removed, with the reason."""
+
+    code: str = Field(description="Machine-readable reason, e.g. 'ungrounded_figure'.")
+    message: str
+    value: str | None = Field(default=None, description="What was removed, if anything.")
+
+
+class Item(_Model):
+    """One achievement, shortcoming or plan, grounded in the source."""
+
+    id: str
+    category: Category
+    summary: str = Field(description="One sentence in the document's language.")
+    topic: str | None = None
+    evidence: list[Span] = Field(min_length=1)
+    figures: list[FigureOut] = Field(default_factory=list)
+    section_path: list[str] = Field(default_factory=list)
+    unit_ids: list[str] = Field(default_factory=list)
+    status: ValidationStatus = "ok"
+    validation: list[ValidationNote] = Field(default_factory=list)
+
+
+class Usage(_Model):
+    """Token and call accounting."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            calls=self.calls + other.calls,
+            cache_hits=self.cache_hits + other.cache_hits,
+            seconds=self.seconds + other.seconds,
+        )
+
+
+class RunMetadata(_Model):
+    """How a summary was produced."""
+
+    schema_version: str = SCHEMA_VERSION
+    summarizer_version: str
+    backend: str
+    model: str | None = None
+    prompt_version: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    timings: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    text_path: str | None = Field(
+        default=None, description="Plain text that every offset refers to, saved beside the output."
+    )
+    text_sha256: str | None = None
+    excluded: list[Span] = Field(
+        default_factory=list, description="Ranges marked as page furniture (kept, not deleted)."
+    )
+
+
+class DocumentSummary(_Model):
+    """The grounded summary of one document."""
+
+    doc_id: str
+    source_path: str | None = None
+    title: str | None = None
+    issuer: str | None = None
+    year: int | None = None
+    achievements: list[Item] = Field(default_factory=list)
+    shortcomings: list[Item] = Field(default_factory=list)
+    plans: list[Item] = Field(default_factory=list)
+    removed: list[ValidationNote] = Field(
+        default_factory=list, description="What validation removed at document level, with reasons."
+    )
+    metadata: RunMetadata
+
+    def items(self) -> list[Item]:
+        """All items in document order."""
+        every = [*self.achievements, *self.shortcomings, *self.plans]
+        return sorted(every, key=lambda it: (it.evidence[0].start, it.evidence[0].end))
+
+
+EXPORTED: dict[str, type[BaseModel]] = {"document_summary": DocumentSummary}
+
+
+def write_json_schemas(directory: Path) -> list[Path]:
+    """Write the JSON Schema of every exported model into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in EXPORTED.items():
+        path = directory / f"{name}.schema.json"
+        schema = model.model_json_schema()
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for p in write_json_schemas(Path(__file__).resolve().parent.parent / "schemas"):
+        print(p)
