@@ -6,24 +6,126 @@ logs to stderr; user mistakes end with a one-line error, no traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
 from .errors import SummarizerError
+from .settings import BACKENDS, MODES, Settings
+
+log = logging.getLogger("summarizer")
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def model_options(f: Any) -> Any:
+    """Options shared by every command that may call a model."""
+    opts = [
+        click.option("--backend", type=click.Choice(BACKENDS), default=None,
+                     help="rules (no model) or llm (OpenAI-compatible endpoint; the embedded "
+                          "local model when no --base-url is set). [env SUMMARIZER_BACKEND]"),
+        click.option("--base-url", default=None,
+                     help="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1. "
+                          "[env OPENAI_BASE_URL]"),
+        click.option("--model", default=None, help="Model name at the endpoint. [env SUMMARIZER_MODEL]"),
+        click.option("--api-key", default=None,
+                     help="API key (prefer the OPENAI_API_KEY environment variable)."),
+        click.option("--mode", type=click.Choice(MODES), default=None,
+                     help="instructor mode; auto picks json_schema for local servers, tools for "
+                          "hosted APIs."),
+        click.option("--concurrency", type=click.IntRange(1, 256), default=None,
+                     help="Requests in flight at once."),
+        click.option("--no-cache", is_flag=True, default=False, help="Do not use the response cache."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def settings_from(opts: dict[str, Any]) -> Settings:
+    """Settings from the environment, overridden by the command-line options given."""
+    return Settings.from_env(
+        backend=opts.get("backend"),
+        base_url=opts.get("base_url"),
+        model=opts.get("model"),
+        api_key=opts.get("api_key"),
+        mode=opts.get("mode"),
+        concurrency=opts.get("concurrency"),
+        cache=False if opts.get("no_cache") else None,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="summarizer")
-def app() -> None:
-    """Grounded summaries of official reports: achievements, shortcomings, plans, figures."""
+@click.option("-v", "--verbose", count=True, help="Debug logs on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Grounded summaries of official reports: achievements, shortcomings and plans,
+    with their figures, every one tied to the exact text it comes from.
+
+    \b
+    Examples:
+      summarizer run evals/seed/docs -o out            # embedded defaults
+      summarizer run reports/ -o out --backend rules   # no model at all
+      summarizer eval evals/seed.yaml --backend rules  # grade against gold
+    """
+    _setup_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet}
+
+
+@app.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("summaries"),
+              show_default=True, help="Output folder.")
+@model_options
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any) -> None:
+    """Summarise documents (files or folders of .txt .md .html .docx .pdf).
+
+    Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
+    offset refers to), OUT/summaries.jsonl, OUT/manifest.jsonl and OUT/report.md.
+    Exits 1 when any document failed (the others are still written).
+    """
+    from .batch import summarize_folder
+
+    settings = settings_from(opts)
+    quiet = ctx.obj["quiet"]
+
+    def progress(done: int, total: int, outcome: Any) -> None:
+        if quiet:
+            return
+        if outcome.status == "ok":
+            c = outcome.counts
+            detail = (f"{c['achievements']} achievements, {c['shortcomings']} shortcomings, "
+                      f"{c['plans']} plans, {outcome.figures} figures")
+            if outcome.usage.calls or outcome.usage.cache_hits:
+                detail += (f", {outcome.usage.prompt_tokens}+{outcome.usage.completion_tokens} tokens"
+                           f", {outcome.usage.calls} calls")
+        else:
+            detail = f"FAILED: {outcome.error}"
+        click.echo(f"[{done}/{total}] {outcome.name}: {detail} ({outcome.seconds:.1f} s)", err=True)
+
+    result = summarize_folder(list(paths), out_dir, settings=settings, on_progress=progress)
+    if not quiet:
+        click.echo(f"wrote {len(result.outcomes) - len(result.failed)} summaries to {out_dir}/ "
+                   f"({len(result.failed)} failed, {result.seconds:.1f} s); report: "
+                   f"{out_dir / 'report.md'}", err=True)
+    if result.failed:
+        ctx.exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning SummarizerError into a clean message."""
     try:
-        app.main(args=argv, prog_name="summarizer", standalone_mode=False)
+        rv = app.main(args=argv, prog_name="summarizer", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
@@ -33,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     except SummarizerError as e:
         click.echo(f"error: {e}", err=True)
         return 2
-    except SystemExit as e:  # click's own exits (e.g. --help)
-        return int(e.code or 0)
-    return 0
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

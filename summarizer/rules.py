@@ -1,0 +1,52 @@
+"""The rules backend: no model, the baseline every model must beat.
+
+Section role -> category, unit -> item, summary = the unit's lead clause,
+figures from the number finder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .grounding import build_item
+from .schema import CATEGORIES, Category, Item
+from .sections import Outline, Unit
+
+MIN_LEAD = 6  #: a lead shorter than this is not a useful summary; use the first sentence
+
+
+def rule_summary(unit: Unit, limit: int = 80) -> str:
+    """The unit's lead clause, or its first sentence when the lead is too short."""
+    lead = unit.lead
+    if len(lead) >= MIN_LEAD:
+        return lead
+    body = unit.text[len(unit.marker) :].strip() if unit.marker else unit.text.strip()
+    for stop in "。！？!?；;":
+        cut = body.find(stop)
+        if 0 < cut:
+            body = body[:cut]
+    return body[:limit] or unit.text[:limit]
+
+
+def rule_category(unit: Unit) -> Category | None:
+    """The category a unit's role maps to, or None for units that state no item."""
+    return unit.role if unit.role in CATEGORIES else None  # type: ignore[return-value]
+
+
+def rules_items(outline: Outline, units: Iterable[Unit] | None = None) -> list[Item]:
+    """One item per unit whose role is a category, in document order."""
+    items: list[Item] = []
+    for unit in outline.units if units is None else units:
+        category = rule_category(unit)
+        if category is None:
+            continue
+        items.append(
+            build_item(
+                f"i{unit.id[1:]}",
+                text=outline.text,
+                units=[unit],
+                category=category,
+                summary=rule_summary(unit),
+            )
+        )
+    return items

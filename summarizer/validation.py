@@ -1,0 +1,136 @@
+"""Grounding checks: every figure the model states must be in the units it cites.
+
+The response model for a chunk is built per chunk (:func:`answer_model`): one
+required field per unit id, so a grammar-constrained local model answers for
+every unit and cannot invent an id. Its validator reads instructor's validation
+context (the figures the regex found in each unit) and rejects figures that are
+not there; the ``ValueError`` text is what the model reads on a re-ask, so it is
+written for the model. What still fails after the re-asks is repaired here
+(:func:`repair`): the ungrounded figure is dropped, a summary that states one is
+replaced by the unit's lead clause, and each change is recorded as a
+:class:`~summarizer.schema.ValidationNote`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+
+from .numbers import find_figures, parse_figure, values_match
+from .schema import Item, ValidationNote
+
+UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
+SUMMARY_MAX = 120  #: characters; the prompt asks for 60 (zh) / 30 words (en)
+
+
+class UnitAnswer(BaseModel):
+    """The model's judgement of one unit."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: UnitCategory
+    summary: str = Field(max_length=SUMMARY_MAX)
+    figures: list[str] = Field(default_factory=list, max_length=8)
+
+
+def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) -> list[str]:
+    """Why the figures in ``answer`` are not grounded in the unit (empty when they are)."""
+    problems = []
+    for raw in answer.figures:
+        parsed = parse_figure(raw)
+        if parsed is None:
+            problems.append(f"{unit_id}: '{raw}' in figures is not a number; list only numbers")
+        elif not any(values_match(parsed.value, v) for v in allowed):
+            problems.append(
+                f"{unit_id}: figure '{raw}' is not in the text of {unit_id}; "
+                f"use only figures written in {unit_id}, or none"
+            )
+    for f in find_figures(answer.summary):
+        if not any(values_match(f.value, v) for v in allowed):
+            problems.append(
+                f"{unit_id}: the summary states '{f.text}', which is not in the text of "
+                f"{unit_id}; use only figures written in {unit_id}"
+            )
+    return problems
+
+
+class ChunkAnswerBase(BaseModel):
+    """Base of the per-chunk answer model; fields are unit ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> ChunkAnswerBase:
+        ctx = info.context or {}
+        figures: Mapping[str, Sequence[float]] = ctx.get("figures", {})
+        problems: list[str] = []
+        for unit_id, answer in self.answers().items():
+            problems += figure_problems(unit_id, answer, figures.get(unit_id, ()))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def answers(self) -> dict[str, UnitAnswer]:
+        """Unit id -> answer."""
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, UnitAnswer)}
+
+
+def answer_model(unit_ids: Sequence[str], *, validate: bool = True) -> type[ChunkAnswerBase]:
+    """The response model for a chunk: one required :class:`UnitAnswer` per unit id.
+
+    With ``validate=False`` the grounding validator is skipped (used to read a
+    last answer leniently before repairing it).
+    """
+    fields: dict[str, Any] = {uid: (UnitAnswer, ...) for uid in unit_ids}
+    base = ChunkAnswerBase if validate else _Lenient
+    return create_model("ChunkAnswer", __base__=base, **fields)
+
+
+class _Lenient(ChunkAnswerBase):
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> _Lenient:
+        return self
+
+
+def repair(
+    unit_id: str, answer: UnitAnswer, allowed: Sequence[float], fallback_summary: str
+) -> tuple[UnitAnswer, list[ValidationNote]]:
+    """Drop ungrounded figures; replace a summary that states one. Returns the notes."""
+    notes: list[ValidationNote] = []
+    kept = []
+    for raw in answer.figures:
+        parsed = parse_figure(raw)
+        if parsed is not None and any(values_match(parsed.value, v) for v in allowed):
+            kept.append(raw)
+        else:
+            notes.append(
+                ValidationNote(
+                    code="ungrounded_figure",
+                    message=f"figure not found in {unit_id}; removed",
+                    value=raw,
+                )
+            )
+    summary = answer.summary
+    bad = [f.text for f in find_figures(summary) if not any(values_match(f.value, v) for v in allowed)]
+    if bad:
+        notes.append(
+            ValidationNote(
+                code="ungrounded_summary",
+                message=f"summary stated {', '.join(bad)}, not in {unit_id}; replaced by the unit's lead",
+                value=summary,
+            )
+        )
+        summary = fallback_summary
+    return answer.model_copy(update={"figures": kept, "summary": summary}), notes
+
+
+def ungrounded_figures(item: Item) -> list[str]:
+    """Figures an item states (figure list or summary) that its evidence does not contain."""
+    values = [f.value for span in item.evidence for f in find_figures(span.text)]
+    bad = [f.text for f in item.figures if not any(values_match(f.value, v) for v in values)]
+    bad += [f.text for f in find_figures(item.summary) if not any(values_match(f.value, v) for v in values)]
+    return bad
