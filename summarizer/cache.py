@@ -1,9 +1,11 @@
 """On-disk cache of validated model answers (SQLite in WAL mode).
 
-A key is the SHA-256 of everything that decides an answer (see :func:`make_key`):
-model, instructor mode, temperature, max tokens, the response schema, the full
-messages (prompt and chunk text) and any extra material such as the prompt
-version. A value is the validated answer as JSON plus the usage it cost.
+A key is the SHA-256 of everything that decides an answer, computed by
+``summarizer.client.LLMClient.cache_key``: model, instructor mode,
+temperature, max tokens, the response schema, the full messages (prompt and
+chunk text) and any extra material such as the prompt version. A value is the
+validated answer as JSON plus the usage it cost. This module does not import
+the client (they are independent siblings in the import-linter layers).
 
 Safe for threads (one connection per thread) and for several processes (WAL,
 busy timeout); each write is one transaction. A cache must never fail a run:
@@ -12,25 +14,19 @@ read and write errors are logged and treated as a miss / a skipped write.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .errors import ConfigError
 from .schema import Usage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CACHE_FORMAT", "CachedAnswer", "ResponseCache", "make_key"]
-
-#: Bump to invalidate every stored answer (e.g. when key material changes meaning).
-CACHE_FORMAT = "1"
+__all__ = ["CachedAnswer", "ResponseCache"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -41,22 +37,6 @@ CREATE TABLE IF NOT EXISTS answers (
     created  REAL NOT NULL
 )
 """
-
-
-def make_key(**parts: Any) -> str:
-    """SHA-256 hex of ``parts`` as canonical JSON (sorted keys, exact Unicode).
-
-    Args:
-        **parts: JSON-serialisable key material, e.g. ``model=..., messages=...``.
-    """
-    canonical = json.dumps(
-        {"cache_format": CACHE_FORMAT, **parts},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

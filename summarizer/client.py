@@ -64,6 +64,7 @@ import copy
 import email.utils
 import functools
 import hashlib
+import importlib
 import inspect
 import ipaddress
 import json
@@ -75,7 +76,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from json import JSONDecodeError
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlparse
 
 import instructor
@@ -94,12 +95,10 @@ from .errors import ConfigError, ModelError
 from .schema import Usage
 from .settings import Settings
 
-if TYPE_CHECKING:
-    from .cache import ResponseCache
-
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "AnswerCache",
     "LLMClient",
     "ModelCallError",
     "RetryPolicy",
@@ -130,13 +129,43 @@ class ModelCallError(ModelError):
         usage: tokens, calls and seconds spent on every attempt.
         reasons: the last validation errors (or the transport/HTTP failure).
         kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
+        last_raw: text of the model's last answer (JSON content or tool-call
+            arguments), e.g. to read it leniently; None if no answer arrived.
     """
 
-    def __init__(self, message: str, *, usage: Usage, reasons: list[str], kind: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        usage: Usage,
+        reasons: list[str],
+        kind: str,
+        last_raw: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.usage = usage
         self.reasons = reasons
         self.kind = kind
+        self.last_raw = last_raw
+
+
+class _Cached(Protocol):
+    @property
+    def data(self) -> str:
+        """The stored answer as JSON."""
+
+
+class AnswerCache(Protocol):
+    """What the client needs from a cache (``summarizer.cache.ResponseCache`` fits)."""
+
+    def get(self, key: str) -> _Cached | None:
+        """The stored answer JSON for ``key``, or None."""
+
+    def put(self, key: str, data: str, usage: Usage | None = None, *, model: str = "") -> None:
+        """Store the validated answer JSON for ``key``."""
+
+
+CACHE_FORMAT = "1"  # bump to orphan every cached answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +189,11 @@ class _Meter:
     """Usage of one :meth:`LLMClient.structured` call, added up per HTTP attempt."""
 
     usage: Usage = field(default_factory=Usage)
-    last_error: str = ""
+    last_raw: str | None = None
 
     def add(self, seconds: float, completion: Any = None) -> None:
+        if completion is not None:
+            self.last_raw = _answer_text(completion)
         u = getattr(completion, "usage", None)
         prompt = int(getattr(u, "prompt_tokens", 0) or 0)
         out = int(getattr(u, "completion_tokens", 0) or 0)
@@ -174,6 +205,19 @@ class _Meter:
             prompt_tokens=prompt, completion_tokens=out, cached_tokens=int(cached or 0),
             calls=1, seconds=seconds,
         )  # fmt: skip
+
+
+def _answer_text(completion: Any) -> str | None:
+    """The answer's JSON text: first tool call's arguments, else the message content."""
+    try:
+        message = completion.choices[0].message
+        calls = getattr(message, "tool_calls", None) or []
+        if calls:
+            return str(calls[0].function.arguments)
+        content = message.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return content if isinstance(content, str) else None
 
 
 def resolve_mode(settings: Settings) -> instructor.Mode:
@@ -252,7 +296,7 @@ class LLMClient:
         self,
         settings: Settings,
         *,
-        cache: ResponseCache | None = None,
+        cache: AnswerCache | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -290,7 +334,8 @@ class LLMClient:
         self._context_kw = _context_keyword()
 
     def __repr__(self) -> str:
-        return f"LLMClient(base_url={self.settings.base_url!r}, model={self.settings.model!r}, mode={self.mode.value!r})"
+        s = self.settings
+        return f"LLMClient(base_url={s.base_url!r}, model={s.model!r}, mode={self.mode.value!r})"
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -388,10 +433,9 @@ class LLMClient:
         max_tokens: int,
         extra: str = "",
     ) -> str:
-        """Cache key of a call: model, mode, sampling, schema, messages and ``extra``."""
-        from .cache import make_key
-
-        return make_key(
+        """Cache key of a call: SHA-256 of model, mode, sampling, schema, messages, ``extra``."""
+        parts = dict(
+            cache_format=CACHE_FORMAT,
             model=self.settings.model,
             mode=self.mode.value,
             temperature=self.settings.temperature,
@@ -401,6 +445,9 @@ class LLMClient:
             messages=[dict(m) for m in messages],
             extra=extra,
         )
+        canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                               default=str)  # fmt: skip
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     # -- one instructor attempt = one transport loop -------------------------------
 
@@ -419,9 +466,8 @@ class LLMClient:
                 start = time.monotonic()
                 try:
                     completion = self._openai.chat.completions.create(*args, **kwargs)
-                except Exception as e:
+                except Exception:
                     meter.add(time.monotonic() - start)
-                    meter.last_error = _describe(e, self._secret)
                     raise
                 meter.add(time.monotonic() - start, completion)
                 return completion
@@ -453,7 +499,7 @@ class LLMClient:
             reasons = [_scrub(r, self._secret) for r in errors]
             return ModelCallError(
                 f"{endpoint}: no valid answer after {meter.usage.calls} call(s): {reasons[0]}",
-                usage=meter.usage, reasons=reasons, kind="validation",
+                usage=meter.usage, reasons=reasons, kind="validation", last_raw=meter.last_raw,
             )  # fmt: skip
         if _is_truncation(exc):
             reason = (
@@ -461,8 +507,8 @@ class LLMClient:
                 f"{meter.usage.completion_tokens} completion tokens); split the input or "
                 "raise max_output_tokens"
             )
-            return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage,
-                                  reasons=[reason], kind="truncated")  # fmt: skip
+            return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
+                                  kind="truncated", last_raw=meter.last_raw)  # fmt: skip
         reason = _describe(exc, self._secret)
         if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
             kind = "transport"
@@ -472,16 +518,27 @@ class LLMClient:
         else:
             kind = "response"
         return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
-                              kind=kind)  # fmt: skip
+                              kind=kind, last_raw=meter.last_raw)  # fmt: skip
 
 
-_REASKABLE: tuple[type[BaseException], ...] = (ValidationError, JSONDecodeError)
-try:  # instructor < 1.4 wraps each parse error in InstructorRetryException inside the loop
-    from instructor.retry import InstructorRetryException as _OldRetryException
+def _reaskable() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the answer did not validate": the only ones re-asked.
 
-    _REASKABLE = (*_REASKABLE, _OldRetryException)
-except ImportError:  # pragma: no cover - newer instructor
-    pass
+    instructor < 1.4 wraps each parse error in ``InstructorRetryException`` inside
+    its loop, so that wrapper counts too when it exists.
+    """
+    found: list[type[BaseException]] = [ValidationError, JSONDecodeError]
+    for module in ("instructor.retry", "instructor.exceptions", "instructor.core.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), "InstructorRetryException", None)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and issubclass(cls, BaseException) and cls not in found:
+            found.append(cls)
+    return tuple(found)
+
+
+_REASKABLE = _reaskable()
 
 
 @functools.cache
@@ -604,14 +661,14 @@ def _load_encoding(name: str) -> Any:
                 raise _NoNetwork(blobpath)
             return original(blobpath)
 
-        tiktoken_load.read_file = offline  # type: ignore[assignment]
+        tiktoken_load.read_file = offline
         try:
             return tiktoken.get_encoding(name)
         except Exception as e:  # no cached file, no plugin, bad hash
             logger.debug("tiktoken encoding %s unavailable offline: %s", name, type(e).__name__)
             return None
         finally:
-            tiktoken_load.read_file = original  # type: ignore[assignment]
+            tiktoken_load.read_file = original
 
 
 @functools.cache

@@ -190,7 +190,7 @@ def _words(spaced: str) -> list[str]:
     return spaced.split()
 
 
-_SEP_RE = re.compile(r"[\s|｜丨/>＞»·•]+")
+_SEP_RE = re.compile(r"[\s|｜丨/>＞»·•【】\[\]]+")
 _BRACKETS = "【】[]()（）〔〕<>《》:：\"'“”"
 #: Navigation / tool words that make up whole lines of page chrome.
 _NAV_WORDS = frozenset(
@@ -228,7 +228,7 @@ _DELIVERY_CAPTION_RE = re.compile(r"^[\u4e00-\u9fff·]{2,5}作政府工作报告
 _TRAILER_RE = re.compile(
     r"^(?:相关报道|相关链接|相关新闻|相关阅读|相关文章|相关稿件|延伸阅读|推荐阅读|热点推荐|"
     r"版权所有|Copyright|©|主办单位|承办单位|网站标识码|网站地图|联系我们|"
-    r"本作品是.*(?:法律|法规|著作权|公有领域)?|注[:：]\s*中文维基文库)",
+    r"本作品是|注[:：]\s*中文维基文库)",
     re.I,
 )
 _TRAILER_MAX_CHARS = 3000
@@ -261,11 +261,12 @@ def find_furniture(text: str) -> tuple[tuple[int, int], ...]:
         lead = start + (len(line) - len(line.lstrip()))
         trail = lead + len(stripped)
         if (
-            _is_trailer_opener(stripped)
+            len(stripped) <= 80
+            and _TRAILER_RE.match(stripped)
             and lead >= len(text) // 2
             and len(text) - lead <= max(_TRAILER_MAX_CHARS, len(text) // 10)
         ):
-            ranges.append((lead, len(text.rstrip()) or len(text)))
+            ranges.append((lead, len(text.rstrip())))
             break
         if is_furniture_line(stripped):
             ranges.append((lead, trail))
@@ -307,10 +308,6 @@ def _is_meta_line(s: str) -> bool:
         if len(value) > _META_VALUE_MAX or re.search(r"[，。；！？]", value):
             return False
     return True
-
-
-def _is_trailer_opener(line: str) -> bool:
-    return bool(_TRAILER_RE.match(line)) and len(line) <= 80
 
 
 def _is_nav_line(s: str) -> bool:
@@ -451,6 +448,10 @@ def _plain_html_text(html: str) -> str:
         return ""
     for node in root.xpath("//script|//style|//noscript|//template|//head|//svg|//iframe"):
         node.drop_tree()
+    for node in root.iter():  # source line breaks are spaces in HTML; blocks make lines
+        if node.tag != "pre":
+            node.text = node.text and re.sub(r"\s+", " ", node.text)
+        node.tail = node.tail and re.sub(r"\s+", " ", node.tail)
     for node in root.iter(*_BLOCK_TAGS):
         node.text = "\n" + (node.text or "")
         node.tail = "\n" + (node.tail or "")

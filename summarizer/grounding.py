@@ -8,9 +8,10 @@ the cited units, so every item is grounded before any validation runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from .numbers import Figure, find_figures
-from .schema import Category, FigureOut, Item, Span, ValidationNote, ValidationStatus
+from .schema import Category, FigureOut, Item, Span, Usage, ValidationNote, ValidationStatus
 from .sections import Unit
 
 
@@ -69,3 +70,16 @@ def build_item(
         status=status,
         validation=list(notes),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractResult:
+    """What a backend returns for one document."""
+
+    items: list[Item]
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+    prompt_version: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: what the backend left out or removed, with reasons (never silently)
+    removed: list[ValidationNote] = field(default_factory=list)

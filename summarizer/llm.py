@@ -31,8 +31,7 @@ from .chunking import Chunk, make_chunks
 from .client import LLMClient, count_tokens
 from .documents import Document
 from .errors import BudgetExceededError, ModelError
-from .grounding import build_item, unit_figures
-from .pipeline import ExtractResult
+from .grounding import ExtractResult, build_item, unit_figures
 from .prompting import Language, build_messages, detect_language, prompt_version
 from .rules import rule_category, rule_summary
 from .schema import CATEGORIES, Category, Item, Usage, ValidationNote

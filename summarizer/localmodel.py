@@ -327,7 +327,12 @@ class LocalServer:
         self.extra_args = extra_args
         self.base_url = ""
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._log_path: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> LocalServer:
+        """A server for the model :func:`resolve_model_path` picks (``options``: see init)."""
+        return cls(resolve_model_path(settings), **options)
 
     def command(self) -> list[str]:
         """The server command line."""
@@ -363,11 +368,13 @@ class LocalServer:
         if not self.port:
             self.port = _free_port(self.host)
         self.base_url = f"http://{self.host}:{self.port}/v1"
-        self._log = tempfile.NamedTemporaryFile(prefix="summarizer-llama-", suffix=".log")
+        fd, log_name = tempfile.mkstemp(prefix="summarizer-llama-", suffix=".log")
+        self._log_path = Path(log_name)
         logger.info("starting local model server: %s", " ".join(self.command()))
-        self._proc = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
-        )
+        with os.fdopen(fd, "wb") as log:
+            self._proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
         with _LIVE_LOCK:
             _LIVE.add(self)
         try:
@@ -401,10 +408,10 @@ class LocalServer:
 
     def log_tail(self, lines: int = 25) -> str:
         """Last lines of the server's stdout/stderr."""
-        if self._log is None:
+        if self._log_path is None:
             return ""
         try:
-            text = Path(self._log.name).read_text(encoding="utf-8", errors="replace")
+            text = self._log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
@@ -427,10 +434,9 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=grace)
-        if self._log is not None:
-            with contextlib.suppress(OSError):
-                self._log.close()
-            self._log = None
+        if self._log_path is not None:
+            self._log_path.unlink(missing_ok=True)
+            self._log_path = None
 
     def __enter__(self) -> LocalServer:
         return self.start()

@@ -42,14 +42,12 @@ __all__ = ["DocMeta", "guess_metadata"]
 _MIN_YEAR, _MAX_YEAR = 1949, 2100
 _HEAD_LINES = 14
 _HEAD_CHARS = 3000
-_CN_DIGITS = str.maketrans("〇零○０一二三四五六七八九", "000012345678" + "9")
+_CN_DIGITS = str.maketrans("〇零○０一二三四五六七八九", "0000123456789")
 _YEAR = r"(\d{4}|[〇零○一二三四五六七八九]{4})\s*年"
 _YEAR_RE = re.compile(_YEAR)
 _TITLE_END_RE = re.compile(r"(?:报告|总结|汇报|报告书)$")
 _SENTENCE_PUNCT_RE = re.compile(r"[，。；！？,;!?]")
-_ORG_SUFFIX = (
-    r"(?:人民政府|政府|委员会|办公室|办事处|街道|局|镇|乡|县|市|区|省|厅|委|院|中心|国务院)"
-)
+_ORG_SUFFIX = r"(?:人民政府|政府|委员会|办公室|办事处|街道|局|镇|乡|县|市|区|省|厅|委|院|中心)"
 _ISSUER_LINE_RE = re.compile(rf"^[\u4e00-\u9fff（）()]{{1,24}}{_ORG_SUFFIX}$")
 _SALUTATION_RE = re.compile(r"^(?:各位代表|同志们|.{2,20}[:：]$)")
 _FIELD_RE = r"^\s*{key}\s*[:：]\s*(\S[^\n]*?)\s*$"

@@ -1,11 +1,65 @@
 """Figures: find every quantity in Chinese official text, normalise it, compare it.
 
-(Contract; implementation in progress.)
+A *figure* is a number with its unit or measure word and the qualifiers that
+touch it, exactly as written: ``11宗``, ``91%``, ``2000多人次``, ``近9千多份``,
+``195.72亿元``, ``三万五千多条``, ``百余场``, ``百分之九十``, ``500人以上``.
+
+How a figure is recognised (one precompiled regex, then per-match checks, so the
+cost is linear in the length of the text):
+
+- **Number**: Arabic digits (ASCII or full-width ``１２３``) with an optional
+  decimal part; Chinese numerals (``十三万``, ``两``, ``三点五``), converted with
+  :mod:`cn2an`; ``百分之N`` (a percentage) and ``N分之M`` (a fraction).
+  Thousands separators: an ASCII ``,`` between ASCII digits and a full-width
+  ``，`` between full-width digits, only in strict groups of three
+  (``1,234`` -> 1234, ``１，２３４`` -> 1234). ``1，234`` (ASCII digits,
+  Chinese comma) is two clauses: in Chinese text ``，`` separates clauses.
+- **Multiplier**: ``万 亿 千 百`` and compounds (``千万``, ``万亿``) after Arabic
+  digits, applied to the value. ``万``/``亿`` written right before the measure
+  word stay in :attr:`Figure.unit` (``亿元``, ``万人``), as Chinese statistics
+  write units; the value is always absolute (``195.72亿元`` -> 19572000000).
+- **Qualifiers** (:data:`QUALIFIERS`): before the number, words that make it
+  approximate or bound it (``近 约 逾 超过 不足``...); between number and unit
+  ``余``/``多``; after the unit ``以上 以下 左右 以内``. Verbs that merely state
+  the value (``达``, ``达到``, ``多达``, ``完成``) are not qualifiers.
+- **Unit**: a measure word from :data:`UNITS`, longest match first. A number
+  with no unit is not a figure (except percentages and fractions): this alone
+  drops dates and periods (``2019年``, ``6月``, ``1-12月``, ``16:38``), list
+  markers (``1、``, ``(1)``, ``一是``), document numbers (``〔2019〕13号``) and
+  codes (``12345平台``), because ``年 月 日 号 时 届 级`` are not units.
+
+What is excluded on top of that (see :func:`_reject`): ordinals (``第三条``);
+identifiers (``PM2.5``, ``G20``); ``一`` and ``二`` standing alone, which before
+a measure word are articles or ordinals in Chinese (``一批``, ``一线``,
+``二次供水``; a count of two is written ``两``); Chinese numerals after
+``几 数 上 成`` (``数十家``); ``N期`` in Chinese numerals (a phase);
+session numbers (``人大三次会议``); numbers inside a short quoted phrase or a
+book title (``“三项制度”``, ``“24小时自助服务区”``, ``《...十条措施》``); and
+the named concepts of :data:`STOPLIST` (``两个维护``, ``三人小组``...).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import cn2an
+
+from .errors import InputError
+
+__all__ = [
+    "QUALIFIERS",
+    "STOPLIST",
+    "UNITS",
+    "Figure",
+    "find_figures",
+    "normalise_value",
+    "parse_figure",
+    "values_match",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +74,331 @@ class Figure:
     qualifier: str  #: '近', '约', '余', '多', '以上', '左右', '超过', ... or ''
 
 
+#: Measure words and units. Matched longest first; compounds like ``元/吨`` too.
+UNITS: tuple[str, ...] = (
+    # percentages, ratios, scores
+    "%", "％", "‰", "个百分点", "百分点", "倍", "番", "成", "分",
+    # money
+    "元", "美元", "欧元", "港元",
+    # length, area, volume, mass, energy
+    "公里", "千米", "米", "厘米", "毫米", "延米", "平方公里", "平方千米", "平方米", "平米",
+    "公顷", "亩", "亩次", "立方米", "吨", "吨标准煤", "吨标煤", "千克", "公斤", "斤", "克", "毫克",
+    "微克", "升", "千瓦", "千瓦时", "兆瓦", "千伏", "千伏安", "度", "标箱", "标准箱",
+    # time spans (durations, not dates or periods)
+    "个工作日", "工作日", "工日", "个月", "天", "小时", "分钟", "秒", "学时", "课时",
+    # people and organisations
+    "人", "人次", "名", "位", "户", "户次", "家", "家次", "所", "岁", "周岁", "部门",
+    # counts of things and events
+    "个", "项", "项次", "件", "件次", "宗", "起", "次", "场", "场次", "期", "批", "批次",
+    "种", "类", "门", "条", "块", "台", "台套", "辆", "车次", "艘", "架", "架次", "套", "座",
+    "列", "栋", "幢", "间", "处", "张", "份", "本", "册", "篇", "部", "卷", "株", "棵", "头",
+    "只", "匹", "羽", "眼", "根", "片", "节", "盏", "轮", "趟", "例", "剂", "剂次", "针",
+    "支", "队", "组", "班次",
+)
+
+#: Measure words that follow Arabic digits only: after a Chinese numeral they
+#: usually name a concept (``四类风险``) or a place (``三门峡``).
+_ARABIC_ONLY_UNITS = frozenset({"类", "门", "期", "列"})
+
+#: Qualifiers recognised before the number, between number and unit, after the unit.
+QUALIFIERS: dict[str, tuple[str, ...]] = {
+    "before": ("将近", "接近", "大约", "超过", "不足", "不到", "近", "约", "逾", "超"),
+    "inside": ("余", "多"),
+    "after": ("以上", "以下", "左右", "以内"),
+}
+
+#: Named concepts that contain a number but state no quantity. Matched as
+#: substrings; a figure overlapping one is dropped. Most bare-numeral concepts
+#: (``十九大``, ``八五普法``, ``三重一大``) carry no measure word and are already
+#: no figure; they are listed so the list documents the whole class.
+STOPLIST: tuple[str, ...] = (
+    # political formulas
+    "两个维护", "两个确立", "两个一百年", "两个毫不动摇", "两个结合", "两个务必",
+    "四个意识", "四个自信", "四个全面", "四个最严", "四个服从", "三个代表", "三个务必",
+    "三个区分开来", "三个转变", "五位一体", "八项规定", "三严三实", "两学一做",
+    "三会一课", "三重一大", "一岗双责", "两个责任", "两个覆盖", "十九大", "二十大",
+    "十九届", "二十届", "十三五", "十四五", "十五五", "三大攻坚战", "六稳六保", "一带一路",
+    # rule-of-law and government-service concepts
+    "三项制度", "八五普法", "七五普法", "六五普法", "五个必经程序", "一窗通办", "一窗受理",
+    "一门办理", "一次办", "最多跑一次", "一网通办", "一网统管", "一件事", "一村一法律顾问",
+    "一村一律师", "多证合一", "一元主导", "三人小组", "一支队伍", "两平台", "六个走遍",
+    "四套班子", "五个一", "三条红线", "三条控制线", "四下基层",
+    # fixed expressions and place names with a measure word inside
+    "城乡二元", "二元结构", "七台河", "五台山", "五台县", "三台县", "五家渠",
+)
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+_SP = r"[ \u00a0\u3000]?"
+_ARABIC = (
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[０-９]{1,3}(?:，[０-９]{3})+(?![０-９])|[0-9０-９]+)"
+    r"(?:[.．][0-9０-９]+)?"
+)
+_CN_RUN = r"(?:[零〇一二两三四五六七八九十万亿]|千(?![米瓦克伏])|百(?!分))+(?:点[零〇一二三四五六七八九]+)?"
+_MULT = r"万亿|千亿|百亿|千万|百万|亿|万|千(?![米瓦克伏])|百(?!分)"
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_UNIT = _alternation(UNITS)
+_PER = _alternation((*UNITS, "年", "月", "日", "人", "平方米"))
+_FIGURE_RE = re.compile(
+    rf"(?P<pre>{_alternation(QUALIFIERS['before'])})?{_SP}"
+    rf"(?:(?P<den>百|千|[一二三四五六七八九十]+)分之(?P<fnum>{_CN_RUN}|{_ARABIC})"
+    rf"|(?P<ar>{_ARABIC})(?:(?P<dash>[-－—–~～至到])(?P<ar2>{_ARABIC}))?(?:{_SP}(?P<mult>{_MULT}))?"
+    rf"|(?P<cn>{_CN_RUN}))"
+    rf"(?:{_SP}(?P<q1>余|多)(?P<mult2>万亿|亿|万)?)?"
+    rf"(?:{_SP}(?P<unit>(?:{_UNIT})(?:/(?:{_PER}))?))?"
+    rf"(?P<post>{_alternation(QUALIFIERS['after'])})?"
+)
+_STOP_RE = re.compile(_alternation(STOPLIST))
+_COLLOQUIAL_RE = re.compile(r"[一二三四五六七八九][万千百][一二三四五六七八九]")
+_MULT_VALUES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+
+#: The char before a prefix that makes it part of another word (节约, 最近, 赶超).
+_PREFIX_BLOCKERS = {"近": "最附邻靠就逼贴亲接将", "约": "节制契集简违预签履条公特邀盟大", "超": "赶高"}
+_APPROX_BEFORE_CN = frozenset("几数若")
+_ORDINAL_BEFORE = frozenset("第每")
+_OPEN_QUOTES, _CLOSE_QUOTES = "“「『‘\"", "”」』’\""
+_QUOTE_SPAN = 12  # a quoted name is short; longer quotes are sentences
+_TITLE_SPAN = 80
+_SESSION_AFTER = ("会议", "全会", "全体会议", "常委会")
+
+
+def _cn_to_decimal(run: str) -> Decimal | None:
+    """Convert a Chinese numeral with cn2an, hiding its quirks; None if not a number."""
+    return _cn_cached(run)
+
+
+@lru_cache(maxsize=4096)
+def _cn_cached(run: str) -> Decimal | None:
+    s = run.replace("两", "二").replace("〇", "零")
+    if s[0] in "百千万亿":
+        s = "一" + s  # cn2an rejects a bare 百/千
+    modes = ["strict"]
+    if _COLLOQUIAL_RE.fullmatch(s):
+        modes.append("normal")  # 三万五 -> 35000 is colloquial, rejected by strict
+    for mode in modes:
+        try:
+            value = cn2an.cn2an(s, mode)
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            continue
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _arabic_to_decimal(digits: str) -> Decimal | None:
+    try:
+        return Decimal(digits.translate(_FULLWIDTH).replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _mult_value(mult: str | None) -> int:
+    factor = 1
+    for ch in mult or "":
+        factor *= _MULT_VALUES[ch]
+    return factor
+
+
+def _number_value(m: re.Match[str]) -> Decimal | None:
+    """The value of a regex match, multipliers applied; None if it is no number."""
+    if m["den"]:
+        den = _cn_to_decimal(m["den"])
+        num = _cn_to_decimal(m["fnum"]) or _arabic_to_decimal(m["fnum"])
+        if den is None or num is None or den == 0:
+            return None
+        return num if den in (100, 1000) else num / den
+    base = _arabic_to_decimal(m["ar"]) if m["ar"] else _cn_to_decimal(m["cn"])
+    if base is None:
+        return None
+    return base * _mult_value(m["mult"]) * _mult_value(m["mult2"])
+
+
+def normalise_value(text: str) -> float | None:
+    """Normalise a number written in any of the supported forms.
+
+    Args:
+        text: A number, optionally with multiplier, e.g. ``'1.2万'``, ``'三万五千'``,
+            ``'百分之九十'``, ``'１，２３４'``.
+
+    Returns:
+        The absolute value (percentages as the percent number: 90.0), or None if
+        ``text`` does not start with a number.
+    """
+    m = _FIGURE_RE.match(text.strip())
+    if m is None or not (m["ar"] or m["cn"] or m["den"]):
+        return None
+    value = _number_value(m)
+    return None if value is None else float(value)
+
+
+def _in_short_span(text: str, start: int, end: int, opens: str, closes: str, span: int) -> bool:
+    """Whether text[start:end] lies inside an opening/closing pair at most ``span`` long."""
+    lo = max(0, end - span)
+    i = start - 1
+    while i >= lo and text[i] not in opens:
+        if text[i] in closes or text[i] == "\n":
+            return False
+        i -= 1
+    if i < lo:
+        return False
+    hi = min(len(text), i + span + 2)
+    j = end
+    while j < hi and text[j] not in closes:
+        if text[j] in opens or text[j] == "\n":
+            return False
+        j += 1
+    return j < hi
+
+
+def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
+    """Context rules: True if the match is not a quantity (see module docstring)."""
+    before = text[fig_start - 1] if fig_start > 0 else ""
+    if before in _ORDINAL_BEFORE or (before.isascii() and before.isalpha()):
+        return True
+    cn = m["cn"]
+    if cn:
+        if before in _APPROX_BEFORE_CN or unit in _ARABIC_ONLY_UNITS:
+            return True
+        if cn in ("一", "壹") and unit not in ("倍", "番"):
+            return True
+        if cn in ("二", "零", "〇") or (cn == "十" and unit == "分"):
+            return True
+        if cn[0] in "百千万亿" and not m["q1"]:
+            return True  # 千家万户, 百万人口: a bare multiplier needs 余/多 to count
+    if before == "前" and unit in ("名", "位"):
+        return True  # a rank: 前10名
+    after = text[m.end() : m.end() + 4]
+    if unit == "次" and (
+        after.startswith("产业")  # 三次产业
+        or (after.startswith(_SESSION_AFTER) and (before == "届" or text[fig_start - 2 : fig_start] in ("人大", "政协")))
+    ):
+        return True  # ordinals: 三次产业, 人大三次会议
+    if _in_short_span(text, fig_start, m.end(), _OPEN_QUOTES, _CLOSE_QUOTES, _QUOTE_SPAN):
+        return True
+    return _in_short_span(text, fig_start, m.end(), "《", "》", _TITLE_SPAN)
+
+
+def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
+    """Turn a regex match into a Figure, or None when it is not one."""
+    if not (m["ar"] or m["cn"] or m["den"]):
+        return None
+    unit = m["unit"] or ""
+    if m["den"]:
+        unit = {"百": "%", "千": "‰"}.get(m["den"], unit)
+    start = m.start()
+    pre = m["pre"] or ""
+    if pre and start > 0 and text[start - 1] in _PREFIX_BLOCKERS.get(pre, ""):
+        pre = ""
+    if not pre:
+        start = m.start("den") if m["den"] else m.start("ar") if m["ar"] else m.start("cn")
+    if strict:
+        if not (unit or m["den"] or re.search("[万亿]", (m["mult"] or "") + (m["cn"] or ""))):
+            return None  # no unit: a date, a marker, a code; 17万 still counts
+        if _reject(text, m, start, unit):
+            return None
+    value = _number_value(m)
+    if value is None:
+        return None
+    if m["unit"]:
+        number_end = m.end("mult2") if m["mult2"] else m.end("mult") if m["mult"] else -1
+        if m["cn"] and not m["q1"]:
+            number_end = m.end("cn")
+        if number_end == m.start("unit"):
+            lead = re.search(r"(?:万亿|亿|万)$", text[m.start() : number_end])
+            unit = (lead.group() if lead else "") + unit
+    unit = unit.replace("％", "%")
+    qualifiers = [q for q in (pre, m["dash"], m["q1"], m["post"]) if q]
+    end = m.end()
+    return Figure(text[start:end], start, end, float(value), unit, "+".join(qualifiers))
+
+
 def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
-    """Every figure in ``text[start:end]``, in order, with absolute offsets."""
-    raise NotImplementedError
+    """Every figure in ``text[start:end]``, in order, with absolute offsets.
+
+    Args:
+        text: The whole document text (offsets are into it).
+        start: Where the window starts.
+        end: Where the window ends (exclusive); None for the end of ``text``.
+
+    Returns:
+        The figures, each with ``text == text[f.start:f.end]``.
+
+    Raises:
+        InputError: If the window is not inside ``text``.
+    """
+    stop = len(text) if end is None else end
+    if not 0 <= start <= stop <= len(text):
+        raise InputError(
+            f"figure window [{start}, {end}) is outside the text (length {len(text)}); "
+            "pass offsets into the same text"
+        )
+    margin = 16
+    blocked = [
+        (s.start(), s.end())
+        for s in _STOP_RE.finditer(text, max(0, start - margin), min(len(text), stop + margin))
+    ]
+    figures: list[Figure] = []
+    k = 0
+    for m in _FIGURE_RE.finditer(text, start, stop):
+        fig = _build(text, m, strict=True)
+        if fig is None:
+            continue
+        while k < len(blocked) and blocked[k][1] <= fig.start:
+            k += 1
+        if k < len(blocked) and blocked[k][0] < fig.end:
+            continue
+        figures.append(fig)
+    return figures
 
 
 def parse_figure(text: str) -> Figure | None:
-    """Parse a figure as a model might state it ('95宗', '1.2万人'); None if no number."""
-    raise NotImplementedError
+    """Parse a figure as a model might state it ('95宗', '1.2万人'); None if no number.
+
+    Parsing is lenient: a unit is not required and context rules do not apply.
+    When ``text`` holds several numbers, the first one with a unit wins, else the
+    first number.
+
+    Args:
+        text: A figure string, e.g. ``'近300人次'``, ``'百分之九十'``, ``'1.2万人'``.
+
+    Returns:
+        A Figure spanning the whole of ``text`` (``start=0, end=len(text)``), or None.
+    """
+    first: Figure | None = None
+    for m in _FIGURE_RE.finditer(text):
+        fig = _build(text, m, strict=False)
+        if fig is None:
+            continue
+        if fig.unit:
+            first = fig
+            break
+        first = first or fig
+    if first is None:
+        return None
+    return Figure(text, 0, len(text), first.value, first.unit, first.qualifier)
 
 
 def values_match(a: float, b: float) -> bool:
-    """Whether two normalised values denote the same quantity (relative tolerance)."""
-    raise NotImplementedError
+    """Whether two normalised values denote the same quantity (relative tolerance).
+
+    The tolerance is 1e-6 relative (plus 1e-9 absolute, for zero). Values in
+    different scales do not match: a percentage is normalised to its percent
+    number (91% -> 91.0), so 0.94 and 94 are different quantities here, and so are
+    12 and 120000 (12万 is normalised to 120000 before it gets here).
+
+    Args:
+        a: A normalised value, e.g. ``Figure.value``.
+        b: Another normalised value.
+
+    Returns:
+        True if they are equal within tolerance; False for NaN or infinities.
+    """
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)

@@ -13,35 +13,13 @@ from .documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_do
 from .errors import InputError
 from .metadata import guess_metadata
 from .rules import rules_items
-from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, Usage, ValidationNote
+from .grounding import ExtractResult
+from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span
 from .sections import Outline, parse_outline
 from .settings import Settings
 
 #: A backend turns an outline into items, usage, model name, prompt version and warnings.
-Extractor = Callable[[Document, Outline, Settings], "ExtractResult"]
-
-
-class ExtractResult:
-    """What a backend returns for one document."""
-
-    __slots__ = ("items", "model", "prompt_version", "removed", "usage", "warnings")
-
-    def __init__(
-        self,
-        items: list[Item],
-        *,
-        usage: Usage | None = None,
-        model: str | None = None,
-        prompt_version: str | None = None,
-        warnings: list[str] | None = None,
-        removed: list[ValidationNote] | None = None,
-    ) -> None:
-        self.items = items
-        self.usage = usage or Usage()
-        self.model = model
-        self.prompt_version = prompt_version
-        self.warnings = warnings or []
-        self.removed = removed or []
+Extractor = Callable[[Document, Outline, Settings], ExtractResult]
 
 
 def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> Document:

@@ -140,7 +140,10 @@ def _lines(text: str, excluded: Iterable[tuple[int, int]]) -> list[_Line]:
             and (
                 prev.text.endswith(tuple("《“‘（([【"))
                 or line.text.startswith(tuple("》”’）)]】，,、。；;：:"))
-                or (len(prev.text) > HEADING_MAX and not prev.text.endswith(tuple(_TERMINAL)))
+                or (
+                    (len(prev.text) > HEADING_MAX or "。" in prev.text)
+                    and not prev.text.endswith(tuple(_TERMINAL))
+                )
             )
             and not any(rx.match(line.text) for _f, rx in _INLINE_MARKERS)
             and s - prev.end <= 1 + (len(raw) - len(raw.lstrip(_WS)))
@@ -189,7 +192,12 @@ def _classify_lines(lines: list[_Line]) -> None:
             and line.text[0] not in _TERMINAL + "，,、》」』"
             and (prev is None or prev.kind == "heading" or prev.text.endswith(tuple(_TERMINAL)))
         ):
-            has_para = nxt is not None and len(nxt.body) > len(line.text)
+            has_para = (
+                nxt is not None
+                and len(nxt.body) > len(line.text)
+                and (len(nxt.text) > HEADING_MAX or nxt.text.endswith(tuple(_TERMINAL)))
+                and not _DATE_LINE.match(nxt.text)
+            )
             line.kind = "heading" if has_para else "skip"
             if line.kind == "heading":  # an unmarked heading opens a level like a family
                 if "plain" in stack:
@@ -357,9 +365,10 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     lines = _lines(text, document.excluded)
     _classify_lines(lines)
     body_start = _body_start(lines, year)
-    for ln in lines:
-        if ln.start < body_start and ln.kind == "heading":
-            ln.kind = "skip"
+    body = [ln for ln in lines if ln.start >= body_start]
+    for ln in lines:  # title lines must not open levels: classify the body on its own
+        ln.kind, ln.level = ("para", 0) if ln.start >= body_start else ("skip", 0)
+    _classify_lines(body)
     headings = [ln for ln in lines if ln.kind == "heading"]
 
     sections: list[Section] = []
@@ -414,10 +423,12 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
         if (
             prev is not None
             and prev.kind == "heading"
+            and prev.level >= 2
             and prev.family is not None
             and prev.family != "md"
             and line.family is None
             and (i + 1 >= len(lines) or lines[i + 1].kind == "heading")
+            and not _inline_splits(line.text)
             and prev.start in heading_starts
         ):
             start, body_text, marker = prev.start, text[prev.start : line.end], prev.marker

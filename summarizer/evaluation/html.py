@@ -266,11 +266,13 @@ def _doc_section(case: Case, summary: DocumentSummary | None, row: DocReport | N
         f'<div class="col"><h3>Gold ({len(gold)} items)</h3>'
         f'<div class="text" id="gold-{_e(case.doc_id)}">{_highlight(text, gold_marks)}</div></div>'
         f'<div class="col"><h3>Predicted ({len(pred)} items)</h3>{pred_col}</div>'
-        "</div>" + _items_table(pred, matched_ids, row) + "</section>"
+        "</div>" + _items_table(pred, matched_ids, loc_ids - matched_ids, row) + "</section>"
     )
 
 
-def _items_table(pred: list[Item], matched_ids: set[str], row: DocReport | None) -> str:
+def _items_table(
+    pred: list[Item], matched_ids: set[str], wrongcat: set[str], row: DocReport | None
+) -> str:
     if not pred:
         return ""
     ungrounded = {(u.item_id, u.text) for u in (row.ungrounded if row else [])}
@@ -287,6 +289,8 @@ def _items_table(pred: list[Item], matched_ids: set[str], row: DocReport | None)
         )
         spans = ", ".join(f"{s.start}:{s.end}" for s in item.evidence)
         result = "matched" if item.id in matched_ids else "false hit"
+        if item.id in wrongcat:
+            result += " (right place, wrong category)"
         out.append(
             f'<tr data-item="{_e(item.id)}"><td>{_e(item.id)}</td><td>{_e(item.category)}</td>'
             f"<td>{result}</td><td>{spans}</td><td>{_e(item.summary)}</td><td>{figs}</td></tr>"

@@ -353,48 +353,29 @@ def _yn(x: bool | None) -> str:
 
 
 _DOC_HEAD = [
-    "doc",
-    "P",
-    "R",
-    "F1",
-    "loc-F1",
-    "fig-R",
-    "ungr",
-    "issuer",
-    "year",
-    "prompt",
-    "compl",
-    "calls",
-    "sec",
+    *("doc", "P", "R", "F1", "loc-F1", "fig-R", "ungr"),
+    *("issuer", "year", "prompt", "compl", "calls", "sec"),
 ]
 _CAT_HEAD = ["category", "gold", "pred", "match", "P", "R", "F1"]
 
 
 def _doc_row(
-    doc_id: str,
+    name: str,
     items: Scores,
     loc: Scores,
     figs: FigureScores,
     ungr: int,
-    issuer: str,
-    year: str,
+    meta: tuple[str, str],
     cost: Cost,
 ) -> list[str]:
-    return [
-        doc_id,
-        _f(items.precision),
-        _f(items.recall),
-        _f(items.f1),
-        _f(loc.f1),
-        _f(figs.recall),
-        str(ungr),
-        issuer,
-        year,
-        str(cost.prompt_tokens),
-        str(cost.completion_tokens),
-        str(cost.calls),
-        f"{cost.seconds:.1f}",
-    ]
+    scores = [items.precision, items.recall, items.f1, loc.f1, figs.recall]
+    counts = [ungr, *meta, cost.prompt_tokens, cost.completion_tokens, cost.calls]
+    return [name, *map(_f, scores), *map(str, counts), f"{cost.seconds:.1f}"]
+
+
+def _cat_row(name: str, s: Scores) -> list[str]:
+    counts = [str(s.gold), str(s.predicted), str(s.matched)]
+    return [name, *counts, _f(s.precision), _f(s.recall), _f(s.f1)]
 
 
 def _render(report: EvalReport, *, markdown: bool) -> str:
@@ -406,38 +387,23 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
             d.localisation,
             d.figures,
             len(d.ungrounded),
-            _yn(d.issuer_correct),
-            _yn(d.year_correct),
+            (_yn(d.issuer_correct), _yn(d.year_correct)),
             d.cost,
         )
         for d in report.documents
     ]
+    meta = (f"{t.issuer_correct}/{t.issuer_total}", f"{t.year_correct}/{t.year_total}")
     total = _doc_row(
         f"TOTAL ({t.documents} docs)",
         t.items,
         t.localisation,
         t.figures,
         t.ungrounded,
-        f"{t.issuer_correct}/{t.issuer_total}",
-        f"{t.year_correct}/{t.year_total}",
+        meta,
         t.cost,
     )
-    cats = [
-        [c, str(s.gold), str(s.predicted), str(s.matched), _f(s.precision), _f(s.recall), _f(s.f1)]
-        for c, s in t.categories.items()
-    ]
-    loc = t.localisation
-    cats.append(
-        [
-            "(any, loc)",
-            str(loc.gold),
-            str(loc.predicted),
-            str(loc.matched),
-            _f(loc.precision),
-            _f(loc.recall),
-            _f(loc.f1),
-        ]
-    )
+    cats = [_cat_row(c, s) for c, s in t.categories.items()]
+    cats.append(_cat_row("(any, loc)", t.localisation))
     ungrounded = [u for d in report.documents for u in d.ungrounded]
     warnings = report.all_warnings()
     if markdown:
