@@ -83,7 +83,7 @@ UNITS: tuple[str, ...] = (
     # length, area, volume, mass, energy
     "公里", "千米", "米", "厘米", "毫米", "延米", "平方公里", "平方千米", "平方米", "平米",
     "公顷", "亩", "亩次", "立方米", "吨", "吨标准煤", "吨标煤", "千克", "公斤", "斤", "克", "毫克",
-    "微克", "升", "千瓦", "千瓦时", "兆瓦", "千伏", "千伏安", "度", "标箱", "标准箱",
+    "微克", "微米", "升", "千瓦", "千瓦时", "兆瓦", "千伏", "千伏安", "度", "标箱", "标准箱",
     # time spans (durations, not dates or periods)
     "个工作日", "工作日", "工日", "个月", "天", "小时", "分钟", "秒", "学时", "课时",
     # people and organisations
@@ -92,7 +92,7 @@ UNITS: tuple[str, ...] = (
     "个", "项", "项次", "件", "件次", "宗", "起", "次", "场", "场次", "期", "批", "批次",
     "种", "类", "门", "条", "块", "台", "台套", "辆", "车次", "艘", "架", "架次", "套", "座",
     "列", "栋", "幢", "间", "处", "张", "份", "本", "册", "篇", "部", "卷", "株", "棵", "头",
-    "只", "匹", "羽", "眼", "根", "片", "节", "盏", "轮", "趟", "例", "剂", "剂次", "针",
+    "只", "匹", "羽", "眼", "根", "片", "节", "盏", "轮", "趟", "例", "剂", "剂次", "针", "款",
     "支", "队", "组", "班次",
 )
 
@@ -122,7 +122,7 @@ STOPLIST: tuple[str, ...] = (
     "三项制度", "八五普法", "七五普法", "六五普法", "五个必经程序", "一窗通办", "一窗受理",
     "一门办理", "一次办", "最多跑一次", "一网通办", "一网统管", "一件事", "一村一法律顾问",
     "一村一律师", "多证合一", "一元主导", "三人小组", "一支队伍", "两平台", "六个走遍",
-    "四套班子", "五个一", "三条红线", "三条控制线", "四下基层",
+    "四套班子", "五个一", "两个市场", "两种资源", "五项原则", "三条红线", "三条控制线", "四下基层",
     # fixed expressions and place names with a measure word inside
     "城乡二元", "二元结构", "七台河", "五台山", "五台县", "三台县", "五家渠",
 )
@@ -133,7 +133,10 @@ _ARABIC = (
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[０-９]{1,3}(?:，[０-９]{3})+(?![０-９])|[0-9０-９]+)"
     r"(?:[.．][0-9０-９]+)?"
 )
-_CN_RUN = r"(?:[零〇一二两三四五六七八九十万亿]|千(?![米瓦克伏])|百(?!分))+(?:点[零〇一二三四五六七八九]+)?"
+_CN_RUN = (
+    r"(?:[零〇一二两三四五六七八九十万亿]|千(?![米瓦克伏])|百(?!分))+"  # 千米 and 百分点 are units
+    r"(?:点[零〇一二三四五六七八九]+)?"
+)
 _MULT = r"万亿|千亿|百亿|千万|百万|亿|万|千(?![米瓦克伏])|百(?!分)"
 
 
@@ -153,17 +156,23 @@ _FIGURE_RE = re.compile(
     rf"(?P<post>{_alternation(QUALIFIERS['after'])})?"
 )
 _STOP_RE = re.compile(_alternation(STOPLIST))
+_BARE_OK_RE = re.compile(r"[0-9０-９一二两三四五六七八九十百千][余多]?[万亿]")
 _COLLOQUIAL_RE = re.compile(r"[一二三四五六七八九][万千百][一二三四五六七八九]")
 _MULT_VALUES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 #: The char before a prefix that makes it part of another word (节约, 最近, 赶超).
-_PREFIX_BLOCKERS = {"近": "最附邻靠就逼贴亲接将", "约": "节制契集简违预签履条公特邀盟大", "超": "赶高"}
+_PREFIX_BLOCKERS = {
+    "近": "最附邻靠就逼贴亲接将",
+    "约": "节制契集简违预签履条公特邀盟大",
+    "超": "赶高",
+}
 _APPROX_BEFORE_CN = frozenset("几数若")
 _ORDINAL_BEFORE = frozenset("第每")
 _OPEN_QUOTES, _CLOSE_QUOTES = "“「『‘\"", "”」』’\""
 _QUOTE_SPAN = 12  # a quoted name is short; longer quotes are sentences
 _TITLE_SPAN = 80
-_SESSION_AFTER = ("会议", "全会", "全体会议", "常委会")
+_SESSION_RE = re.compile("会议|全会")
+_NEAR = 12
 
 
 def _cn_to_decimal(run: str) -> Decimal | None:
@@ -261,6 +270,8 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
     before = text[fig_start - 1] if fig_start > 0 else ""
     if before in _ORDINAL_BEFORE or (before.isascii() and before.isalpha()):
         return True
+    if before == " " and text[fig_start - 2 : fig_start - 1].isdigit():
+        return True  # a number split by PDF extraction: "1 0条"
     cn = m["cn"]
     if cn:
         if before in _APPROX_BEFORE_CN or unit in _ARABIC_ONLY_UNITS:
@@ -273,12 +284,14 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
             return True  # 千家万户, 百万人口: a bare multiplier needs 余/多 to count
     if before == "前" and unit in ("名", "位"):
         return True  # a rank: 前10名
-    after = text[m.end() : m.end() + 4]
+    after = text[m.end() : m.end() + _NEAR]
+    if unit == "位" and after.startswith("数"):
+        return True  # 两位数: digits, not people
     if unit == "次" and (
-        after.startswith("产业")  # 三次产业
-        or (after.startswith(_SESSION_AFTER) and (before == "届" or text[fig_start - 2 : fig_start] in ("人大", "政协")))
+        after.startswith(("产业", "党代会", "代表大会"))
+        or ("届" in text[max(0, fig_start - _NEAR) : fig_start] and _SESSION_RE.search(after))
     ):
-        return True  # ordinals: 三次产业, 人大三次会议
+        return True  # ordinals: 三次产业, 十三次党代会, 十五届四次、五次全会
     if _in_short_span(text, fig_start, m.end(), _OPEN_QUOTES, _CLOSE_QUOTES, _QUOTE_SPAN):
         return True
     return _in_short_span(text, fig_start, m.end(), "《", "》", _TITLE_SPAN)
@@ -298,7 +311,8 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     if not pre:
         start = m.start("den") if m["den"] else m.start("ar") if m["ar"] else m.start("cn")
     if strict:
-        if not (unit or m["den"] or re.search("[万亿]", (m["mult"] or "") + (m["cn"] or ""))):
+        bare_ok = _BARE_OK_RE.search(m.group()) and not text.startswith("级", m.end())
+        if not (unit or m["den"] or bare_ok):
             return None  # no unit: a date, a marker, a code; 17万 still counts
         if _reject(text, m, start, unit):
             return None

@@ -16,6 +16,7 @@ otherwise (JSON_SCHEMA / MD_JSON). Every completion carries ``usage``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -67,7 +68,8 @@ def answer(obj: Any, *, usage: tuple[int, int, int] = DEFAULT_USAGE, fenced: boo
     return Reply("answer", payload=obj, usage=usage, fenced=fenced)
 
 
-def malformed(text: str = '{"ids": ["u1", ', *, usage: tuple[int, int, int] = DEFAULT_USAGE) -> Reply:
+def malformed(text: str = '{"ids": ["u1", ', *, usage: tuple[int, int, int] = DEFAULT_USAGE
+              ) -> Reply:
     """An answer whose text is not valid JSON (finish_reason ``stop``)."""
     return Reply("raw", payload=text, usage=usage)
 
@@ -239,10 +241,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _record(self, body: Any) -> None:
+        record = Recorded(
+            self.command, self.path, dict(self.headers.items()), body, time.monotonic()
+        )
         with self.fake._lock:
-            self.fake.requests.append(
-                Recorded(self.command, self.path, dict(self.headers.items()), body, time.monotonic())
-            )
+            self.fake.requests.append(record)
 
     def _send(self, code: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -252,10 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
-            pass
 
     def do_GET(self) -> None:
         self._record(None)

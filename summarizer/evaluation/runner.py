@@ -63,6 +63,28 @@ def load_report(path: Path) -> EvalReport:
         raise InputError(f"{path}: not a readable eval report: {e}") from e
 
 
+def _predict(
+    dataset: Dataset, summarize: Callable[[Path], DocumentSummary], saved: Path
+) -> tuple[dict[str, DocumentSummary], list[str]]:
+    """Call ``summarize`` on every case, saving each output; failures become warnings."""
+    saved.mkdir(parents=True, exist_ok=True)
+    predictions: dict[str, DocumentSummary] = {}
+    failures: list[str] = []
+    for i, case in enumerate(dataset.cases, 1):
+        log.info("eval %s [%d/%d]", case.doc_id, i, len(dataset.cases))
+        try:
+            summary = summarize(case.doc_path)
+        except Exception as e:  # one failing document must not lose the run
+            log.warning("summarize failed for %s: %s", case.doc_id, e)
+            failures.append(f"summarize failed for {case.doc_id}: {type(e).__name__}: {e}")
+            continue
+        predictions[case.doc_id] = summary
+        (saved / f"{case.doc_id}.json").write_text(
+            summary.model_dump_json(indent=2) + "\n", encoding="utf-8"
+        )
+    return predictions, failures
+
+
 def run_eval(
     dataset_path: str | Path,
     *,
@@ -98,33 +120,20 @@ def run_eval(
         DatasetError: the dataset is invalid.
         InputError: a prediction file or the baseline cannot be read.
     """
-    if (predictions_dir is None) == (summarize is None):
-        raise ConfigError("give either a predictions folder or a summarize function, not both")
+    if predictions_dir is not None and summarize is not None:
+        raise ConfigError("give a predictions folder or a summarize function, not both")
     dataset = load_dataset(dataset_path)
     base = load_report(baseline) if baseline is not None else None
-    out_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
     if predictions_dir is not None:
         predictions = load_predictions(dataset, predictions_dir)
+    elif summarize is not None:
+        predictions, failures = _predict(dataset, summarize, out_dir / PREDICTIONS_DIR)
     else:
-        assert summarize is not None  # narrowed above; not an input check
-        predictions = {}
-        saved = out_dir / PREDICTIONS_DIR
-        saved.mkdir(exist_ok=True)
-        for i, case in enumerate(dataset.cases, 1):
-            log.info("eval %s [%d/%d]", case.doc_id, i, len(dataset.cases))
-            try:
-                summary = summarize(case.doc_path)
-            except Exception as e:  # one failing document must not lose the run
-                log.warning("summarize failed for %s: %s", case.doc_id, e)
-                failures.append(f"summarize failed for {case.doc_id}: {type(e).__name__}: {e}")
-                continue
-            predictions[case.doc_id] = summary
-            (saved / f"{case.doc_id}.json").write_text(
-                summary.model_dump_json(indent=2) + "\n", encoding="utf-8"
-            )
+        raise ConfigError("give a predictions folder (--pred DIR) or a summarize function")
     report = evaluate(dataset, predictions)
     report.warnings[:0] = failures
+    out_dir.mkdir(parents=True, exist_ok=True)
     comparison = compare(report, base, tolerance) if base is not None else None
 
     (out_dir / REPORT_JSON).write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
