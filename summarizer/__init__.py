@@ -12,7 +12,7 @@ text), its figures (with spans and normalised values) and a validation status.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .errors import SummarizerError
 from .settings import BACKENDS, MODES, Settings
 
@@ -119,6 +119,55 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any)
                    f"({len(result.failed)} failed, {result.seconds:.1f} s); report: "
                    f"{out_dir / 'report.md'}", err=True)
     if result.failed:
+        ctx.exit(1)
+
+
+@app.command(name="eval")
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--pred", "pred_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Grade existing predictions (<doc>.json files) instead of running.")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("eval-out"),
+              show_default=True, help="Where eval_report.{json,md,html} are written.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A previous eval_report.json: print deltas, exit 1 on regression.")
+@click.option("--tolerance", type=float, default=0.01, show_default=True,
+              help="Allowed drop in F1 / figure recall before --baseline fails.")
+@model_options
+@click.pass_context
+def eval_cmd(ctx: click.Context, dataset: Path, pred_dir: Path | None, out_dir: Path,
+             as_json: bool, baseline: Path | None, tolerance: float, **opts: Any) -> None:
+    """Grade a run against gold annotations.
+
+    DATASET is a dataset YAML (e.g. evals/seed.yaml) or a folder with docs/ and
+    gold/. Runs the pipeline (or reads --pred), prints a table per document and
+    in total, and writes OUT/eval_report.json, .md and .html (gold and
+    predicted spans side by side). With --baseline, exits 1 when F1 or figure
+    recall drop by more than --tolerance, or any figure is ungrounded.
+    """
+    from contextlib import ExitStack
+
+    from .evaluation import run_eval
+    from .pipeline import open_backend, summarize_document
+
+    settings = settings_from(opts)
+    with ExitStack() as stack:
+        summarize = None
+        if pred_dir is None:
+            extractor = stack.enter_context(open_backend(settings))
+
+            def summarize(path: Path) -> Any:
+                return summarize_document(path, settings=settings, extractor=extractor)
+
+        report, comparison = run_eval(dataset, predictions_dir=pred_dir, out_dir=out_dir,
+                                      summarize=summarize, baseline=baseline,
+                                      tolerance=tolerance)
+    click.echo(report.model_dump_json(indent=2) if as_json else report.to_table())
+    if comparison is not None:
+        click.echo(comparison.to_table(), err=as_json)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {out_dir}/eval_report.json, .md and .html", err=True)
+    if comparison is not None and comparison.regressions:
         ctx.exit(1)
 
 

@@ -419,9 +419,12 @@ class LLMClient:
             self._context_kw: dict(context or {}),
         }
         try:
-            obj = patched(**kwargs)
+            answer = patched(**kwargs)
         except Exception as e:
             raise self._failure(e, meter) from _cause(e, self._secret)
+        # instructor returns an instance of a generated subclass; hand back the
+        # caller's own class (already validated: no second validation run)
+        obj = response_model.model_construct(_fields_set=answer.model_fields_set, **dict(answer))
         if self.cache is not None:
             self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.settings.model)
         return obj, meter.usage

@@ -23,19 +23,24 @@ cost is linear in the length of the text):
   ``余``/``多``; after the unit ``以上 以下 左右 以内``. Verbs that merely state
   the value (``达``, ``达到``, ``多达``, ``完成``) are not qualifiers.
 - **Unit**: a measure word from :data:`UNITS`, longest match first. A number
-  with no unit is not a figure (except percentages and fractions): this alone
-  drops dates and periods (``2019年``, ``6月``, ``1-12月``, ``16:38``), list
-  markers (``1、``, ``(1)``, ``一是``), document numbers (``〔2019〕13号``) and
-  codes (``12345平台``), because ``年 月 日 号 时 届 级`` are not units.
+  with no unit is not a figure, except percentages, fractions and numbers with
+  ``万``/``亿`` (``游客111万``): this alone drops dates and periods (``2019年``,
+  ``6月``, ``1-12月``), list markers (``1、``, ``(1)``, ``一是``), document
+  numbers (``〔2019〕13号``) and codes (``12345平台``), because ``年 月 日 号 时
+  届 级`` are not units.
+- **Range**: ``3-5个``/``3至5个`` is one figure; its value is the lower bound and
+  its qualifier the connector.
 
-What is excluded on top of that (see :func:`_reject`): ordinals (``第三条``);
-identifiers (``PM2.5``, ``G20``); ``一`` and ``二`` standing alone, which before
-a measure word are articles or ordinals in Chinese (``一批``, ``一线``,
-``二次供水``; a count of two is written ``两``); Chinese numerals after
-``几 数 上 成`` (``数十家``); ``N期`` in Chinese numerals (a phase);
-session numbers (``人大三次会议``); numbers inside a short quoted phrase or a
-book title (``“三项制度”``, ``“24小时自助服务区”``, ``《...十条措施》``); and
-the named concepts of :data:`STOPLIST` (``两个维护``, ``三人小组``...).
+Excluded on top of that (see :func:`_reject`): ordinals and ranks (``第三条``,
+``前10名``); identifiers (``PM2.5``, ``G20``); times (``16时38分``, ``16:38``);
+``一`` and ``二`` standing alone, which before a measure word are articles or
+ordinals in Chinese (``一批``, ``一线``, ``二次供水``; a count of two is written
+``两``), except ``一倍``/``一番``; Chinese numerals after ``几 数 若``
+(``数十家``); a bare ``百/千/万`` without ``余/多`` (``千家万户``); ``N期`` in
+Chinese numerals (a phase); ``两位数``; session numbers (``十五届四次全会``,
+``十三次党代会``, ``三次产业``); numbers inside a short quoted phrase or a book
+title (``“三项制度”``, ``“24小时自助服务区”``, ``《...十条措施》``); and the named
+concepts of :data:`STOPLIST` (``两个维护``, ``三人小组``...).
 """
 
 from __future__ import annotations
@@ -155,7 +160,6 @@ _FIGURE_RE = re.compile(
     rf"(?:{_SP}(?P<unit>(?:{_UNIT})(?:/(?:{_PER}))?))?"
     rf"(?P<post>{_alternation(QUALIFIERS['after'])})?"
 )
-_STOP_RE = re.compile(_alternation(STOPLIST))
 _BARE_OK_RE = re.compile(r"[0-9０-９一二两三四五六七八九十百千][余多]?[万亿]")
 _COLLOQUIAL_RE = re.compile(r"[一二三四五六七八九][万千百][一二三四五六七八九]")
 _MULT_VALUES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
@@ -168,20 +172,19 @@ _PREFIX_BLOCKERS = {
 }
 _APPROX_BEFORE_CN = frozenset("几数若")
 _ORDINAL_BEFORE = frozenset("第每")
-_OPEN_QUOTES, _CLOSE_QUOTES = "“「『‘\"", "”」』’\""
-_QUOTE_SPAN = 12  # a quoted name is short; longer quotes are sentences
-_TITLE_SPAN = 80
+#: Spans whose figures are names: a short quoted phrase (a quoted name is short;
+#: longer quotes are sentences), a book or document title, a STOPLIST concept.
+_NAMED_RE = re.compile(
+    r"[“「『‘\"][^“”「」『』‘’\"\n]{1,12}[”」』’\"]|《[^《》\n]{1,80}》|" + _alternation(STOPLIST)
+)
+_NAMED_MARGIN = 82
 _SESSION_RE = re.compile("会议|全会")
 _NEAR = 12
 
 
+@lru_cache(maxsize=4096)
 def _cn_to_decimal(run: str) -> Decimal | None:
     """Convert a Chinese numeral with cn2an, hiding its quirks; None if not a number."""
-    return _cn_cached(run)
-
-
-@lru_cache(maxsize=4096)
-def _cn_cached(run: str) -> Decimal | None:
     s = run.replace("两", "二").replace("〇", "零")
     if s[0] in "百千万亿":
         s = "一" + s  # cn2an rejects a bare 百/千
@@ -246,32 +249,15 @@ def normalise_value(text: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _in_short_span(text: str, start: int, end: int, opens: str, closes: str, span: int) -> bool:
-    """Whether text[start:end] lies inside an opening/closing pair at most ``span`` long."""
-    lo = max(0, end - span)
-    i = start - 1
-    while i >= lo and text[i] not in opens:
-        if text[i] in closes or text[i] == "\n":
-            return False
-        i -= 1
-    if i < lo:
-        return False
-    hi = min(len(text), i + span + 2)
-    j = end
-    while j < hi and text[j] not in closes:
-        if text[j] in opens or text[j] == "\n":
-            return False
-        j += 1
-    return j < hi
-
-
 def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
     """Context rules: True if the match is not a quantity (see module docstring)."""
     before = text[fig_start - 1] if fig_start > 0 else ""
     if before in _ORDINAL_BEFORE or (before.isascii() and before.isalpha()):
         return True
-    if before == " " and text[fig_start - 2 : fig_start - 1].isdigit():
-        return True  # a number split by PDF extraction: "1 0条"
+    if before in " :：" and text[fig_start - 2 : fig_start - 1].isdigit():
+        return True  # a number split by PDF extraction ("1 0条"), a time or a ratio ("16:38")
+    if (unit == "分" and before in "时点") or (unit == "秒" and before == "分"):
+        return True  # a time: 16时38分, 3点30分
     cn = m["cn"]
     if cn:
         if before in _APPROX_BEFORE_CN or unit in _ARABIC_ONLY_UNITS:
@@ -287,14 +273,11 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
     after = text[m.end() : m.end() + _NEAR]
     if unit == "位" and after.startswith("数"):
         return True  # 两位数: digits, not people
-    if unit == "次" and (
+    # ordinals: 三次产业, 十三次党代会, 十五届四次、五次全会
+    return unit == "次" and (
         after.startswith(("产业", "党代会", "代表大会"))
-        or ("届" in text[max(0, fig_start - _NEAR) : fig_start] and _SESSION_RE.search(after))
-    ):
-        return True  # ordinals: 三次产业, 十三次党代会, 十五届四次、五次全会
-    if _in_short_span(text, fig_start, m.end(), _OPEN_QUOTES, _CLOSE_QUOTES, _QUOTE_SPAN):
-        return True
-    return _in_short_span(text, fig_start, m.end(), "《", "》", _TITLE_SPAN)
+        or ("届" in text[max(0, fig_start - _NEAR) : fig_start] and bool(_SESSION_RE.search(after)))
+    )
 
 
 def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
@@ -352,22 +335,15 @@ def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figu
             f"figure window [{start}, {end}) is outside the text (length {len(text)}); "
             "pass offsets into the same text"
         )
-    margin = 16
-    blocked = [
-        (s.start(), s.end())
-        for s in _STOP_RE.finditer(text, max(0, start - margin), min(len(text), stop + margin))
-    ]
+    lo, hi = max(0, start - _NAMED_MARGIN), min(len(text), stop + _NAMED_MARGIN)
+    named = bytearray(hi - lo)  # 1 where a name is: linear, whatever the nesting
+    for n in _NAMED_RE.finditer(text, lo, hi):
+        named[n.start() - lo : n.end() - lo] = b"\x01" * (n.end() - n.start())
     figures: list[Figure] = []
-    k = 0
     for m in _FIGURE_RE.finditer(text, start, stop):
         fig = _build(text, m, strict=True)
-        if fig is None:
-            continue
-        while k < len(blocked) and blocked[k][1] <= fig.start:
-            k += 1
-        if k < len(blocked) and blocked[k][0] < fig.end:
-            continue
-        figures.append(fig)
+        if fig is not None and named.find(1, fig.start - lo, fig.end - lo) < 0:
+            figures.append(fig)
     return figures
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .errors import InputError
 from .metadata import guess_metadata

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -12,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import numbers
 from summarizer.evaluation import Dataset, EvalReport, evaluate, load_dataset, render_html
 from summarizer.schema import Category, DocumentSummary, FigureOut, Item, RunMetadata, Span, Usage
 
@@ -28,31 +25,6 @@ TEXT = (
     "三、下一步工作\n"
     "加强队伍建设,培训干部100人次。\n"
 )
-
-_NUM = re.compile(r"\d+(?:\.\d+)?")
-
-
-@pytest.fixture(autouse=True)
-def numbers_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A tiny Arabic-numeral stand-in while summarizer.numbers is still a stub (tests only)."""
-    try:
-        numbers.parse_figure("95宗")
-    except NotImplementedError:
-
-        def find(text: str, start: int = 0, end: int | None = None) -> list[numbers.Figure]:
-            end = len(text) if end is None else end
-            return [
-                numbers.Figure(m.group(0), m.start(), m.end(), float(m.group(0)), "", "")
-                for m in _NUM.finditer(text, start, end)
-            ]
-
-        def parse(text: str) -> numbers.Figure | None:
-            found = find(text)
-            return found[0] if found else None
-
-        monkeypatch.setattr(numbers, "find_figures", find)
-        monkeypatch.setattr(numbers, "parse_figure", parse)
-        monkeypatch.setattr(numbers, "values_match", lambda a, b: math.isclose(a, b))
 
 
 def _span(quote: str) -> tuple[int, int]:

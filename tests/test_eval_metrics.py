@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import re
 from pathlib import Path
 
 import pytest
@@ -27,40 +25,6 @@ from summarizer.evaluation import (
 from summarizer.schema import Category, DocumentSummary, FigureOut, Item, RunMetadata, Span, Usage
 
 # ------------------------------------------------------------------ helpers
-
-_NUM = re.compile(r"(\d+(?:\.\d+)?)(万|亿)?")
-
-
-def _tiny_value(m: re.Match[str]) -> float:
-    return float(m.group(1)) * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
-
-
-def _tiny_parse(text: str) -> numbers.Figure | None:
-    m = _NUM.search(text)
-    return None if m is None else numbers.Figure(text, 0, len(text), _tiny_value(m), "", "")
-
-
-def _tiny_find(text: str, start: int = 0, end: int | None = None) -> list[numbers.Figure]:
-    end = len(text) if end is None else end
-    return [
-        numbers.Figure(m.group(0), m.start(), m.end(), _tiny_value(m), "", "")
-        for m in _NUM.finditer(text, start, end)
-    ]
-
-
-@pytest.fixture(autouse=True)
-def numbers_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use summarizer.numbers; while it is still a stub, a tiny Arabic-numeral stand-in.
-
-    The stand-in lives here only (never in the package) and is dropped automatically
-    once numbers.py is implemented.
-    """
-    try:
-        numbers.parse_figure("95宗")
-    except NotImplementedError:
-        monkeypatch.setattr(numbers, "parse_figure", _tiny_parse)
-        monkeypatch.setattr(numbers, "find_figures", _tiny_find)
-        monkeypatch.setattr(numbers, "values_match", lambda a, b: math.isclose(a, b, rel_tol=1e-9))
 
 
 def make_case(text: str, items: list[GoldItem], doc_id: str = "d1", **meta: object) -> Case:
@@ -299,6 +263,15 @@ def test_figure_recall_counts_each_predicted_figure_once() -> None:
     assert evaluate_document(case, summary("d1", [two])).figures.recall == 1.0
 
 
+def test_unparseable_gold_figure_is_compared_by_text_and_warned() -> None:
+    text = "处理若干件。"
+    case = make_case(text, [gi(text, "achievement", 0, len(text), ("若干件",))])
+    item = pi(text, "a1", "achievement", (0, len(text)), figures=(fig("若干件", 0),))
+    rep = evaluate_document(case, summary("d1", [item]))
+    assert rep.figures.recall == 1.0
+    assert rep.warnings == ["gold figure '若干件' could not be parsed; compared by text"]
+
+
 def test_ungrounded_figures_are_listed() -> None:
     case = _fig_case()
     i1 = FIG_TEXT.index("二是")
@@ -506,6 +479,28 @@ def test_run_eval_on_the_seed_dataset(tmp_path: Path) -> None:
     assert (tmp_path / "out2" / "comparison.json").is_file()
     assert len(list((tmp_path / "out2" / "predictions").glob("*.json"))) == len(ds.cases) - 1
     assert "Comparison with baseline" in (tmp_path / "out2" / "eval_report.md").read_text()
+
+
+def test_gold_as_prediction_scores_perfectly_on_the_seed() -> None:
+    """Oracle: gold spans with the figures numbers.find_figures reads in them.
+
+    Checks that the gold figures, parse_figure/values_match and find_figures agree.
+    """
+    ds = load_dataset(Path(__file__).resolve().parent.parent / "evals" / "seed.yaml")
+    preds = []
+    for case in ds.cases:
+        items = []
+        for i, g in enumerate(case.gold.items):
+            found = numbers.find_figures(case.text, g.start, g.end)
+            figures = tuple(fig(f.text, f.value) for f in found)
+            items.append(pi(case.text, f"g{i}", g.category, (g.start, g.end), figures=figures))
+        preds.append(summary(case.doc_id, items, issuer=case.gold.issuer, year=case.gold.year))
+    t = evaluate(ds, preds).totals
+    assert (t.items.f1, t.localisation.f1) == (1.0, 1.0)
+    assert t.figures.gold == 210
+    assert t.figures.recall == 1.0
+    assert t.ungrounded == 0
+    assert (t.issuer_correct, t.year_correct) == (5, 5)
 
 
 def test_run_eval_argument_errors(tmp_path: Path) -> None:

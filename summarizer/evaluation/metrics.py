@@ -134,10 +134,6 @@ def match_spans(
     return pairs
 
 
-def _scores(pairs: list[Pair], gold: Sequence[GoldItem], pred: Sequence[Item]) -> Scores:
-    return Scores.of(len(pairs), len(pred), len(gold))
-
-
 def evaluate_document(case: Case, summary: DocumentSummary | None) -> DocReport:
     """Score one document's prediction (``None``: no prediction, scored as empty).
 
@@ -193,9 +189,9 @@ def evaluate_document(case: Case, summary: DocumentSummary | None) -> DocReport:
     return DocReport(
         doc_id=case.doc_id,
         predicted=summary is not None,
-        items=_scores(pairs, gold, pred),
+        items=Scores.of(len(pairs), len(pred), len(gold)),
         categories=categories,
-        localisation=_scores(loc_pairs, gold, pred),
+        localisation=Scores.of(len(loc_pairs), len(pred), len(gold)),
         figures=FigureScores.of(found, n_figures),
         ungrounded=_ungrounded(case.doc_id, case.text, pred),
         issuer_correct=issuer_correct,
