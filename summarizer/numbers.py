@@ -79,6 +79,7 @@ class Figure:
     qualifier: str  #: '近', '约', '余', '多', '以上', '左右', '超过', ... or ''
 
 
+# fmt: off
 #: Measure words and units. Matched longest first; compounds like ``元/吨`` too.
 UNITS: tuple[str, ...] = (
     # percentages, ratios, scores
@@ -95,8 +96,8 @@ UNITS: tuple[str, ...] = (
     "人", "人次", "名", "位", "户", "户次", "家", "家次", "所", "岁", "周岁", "部门",
     # counts of things and events
     "个", "项", "项次", "件", "件次", "宗", "起", "次", "场", "场次", "期", "批", "批次",
-    "种", "类", "门", "条", "块", "台", "台套", "辆", "车次", "艘", "架", "架次", "套", "座",
-    "列", "栋", "幢", "间", "处", "张", "份", "本", "册", "篇", "部", "卷", "株", "棵", "头",
+    "种", "类", "门", "条", "块", "台", "台套", "辆", "车次", "艘", "艘次", "架", "架次", "套",
+    "座", "列", "栋", "幢", "间", "处", "张", "份", "本", "册", "篇", "部", "卷", "株", "棵", "头",
     "只", "匹", "羽", "眼", "根", "片", "节", "盏", "轮", "趟", "例", "剂", "剂次", "针", "款",
     "支", "队", "组", "班次",
 )
@@ -131,6 +132,7 @@ STOPLIST: tuple[str, ...] = (
     # fixed expressions and place names with a measure word inside
     "城乡二元", "二元结构", "七台河", "五台山", "五台县", "三台县", "五家渠",
 )
+# fmt: on
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 _SP = r"[ \u00a0\u3000]?"
@@ -140,7 +142,7 @@ _ARABIC = (
 )
 _CN_RUN = (
     r"(?:[零〇一二两三四五六七八九十万亿]|千(?![米瓦克伏])|百(?!分))+"  # 千米 and 百分点 are units
-    r"(?:点[零〇一二三四五六七八九]+)?"
+    r"(?:点[零〇一二三四五六七八九]+[万亿]*)?"
 )
 _MULT = r"万亿|千亿|百亿|千万|百万|亿|万|千(?![米瓦克伏])|百(?!分)"
 
@@ -162,6 +164,8 @@ _FIGURE_RE = re.compile(
 )
 _BARE_OK_RE = re.compile(r"[0-9０-９一二两三四五六七八九十百千][余多]?[万亿]")
 _COLLOQUIAL_RE = re.compile(r"[一二三四五六七八九][万千百][一二三四五六七八九]")
+_LEAD_MULT_RE = re.compile(r"(?:万亿|亿|万)$")
+_DIGITS = frozenset("0123456789０１２３４５６７８９")
 _MULT_VALUES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 
 #: The char before a prefix that makes it part of another word (节约, 最近, 赶超).
@@ -179,6 +183,7 @@ _NAMED_RE = re.compile(
 )
 _NAMED_MARGIN = 82
 _SESSION_RE = re.compile("会议|全会")
+_YEAR_RE = re.compile("(?:19|20)[0-9]{2}")
 _NEAR = 12
 
 
@@ -186,6 +191,10 @@ _NEAR = 12
 def _cn_to_decimal(run: str) -> Decimal | None:
     """Convert a Chinese numeral with cn2an, hiding its quirks; None if not a number."""
     s = run.replace("两", "二").replace("〇", "零")
+    if "点" in s and s[-1] in "万亿":  # cn2an rejects 三点五万: apply the multiplier here
+        head = s.rstrip("万亿")
+        base = _cn_to_decimal(head)
+        return None if base is None else base * _mult_value(s[len(head) :])
     if s[0] in "百千万亿":
         s = "一" + s  # cn2an rejects a bare 百/千
     modes = ["strict"]
@@ -221,7 +230,8 @@ def _number_value(m: re.Match[str]) -> Decimal | None:
     """The value of a regex match, multipliers applied; None if it is no number."""
     if m["den"]:
         den = _cn_to_decimal(m["den"])
-        num = _cn_to_decimal(m["fnum"]) or _arabic_to_decimal(m["fnum"])
+        fnum = m["fnum"]
+        num = _arabic_to_decimal(fnum) if fnum[0] in _DIGITS else _cn_to_decimal(fnum)
         if den is None or num is None or den == 0:
             return None
         return num if den in (100, 1000) else num / den
@@ -252,10 +262,11 @@ def normalise_value(text: str) -> float | None:
 def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
     """Context rules: True if the match is not a quantity (see module docstring)."""
     before = text[fig_start - 1] if fig_start > 0 else ""
-    if before in _ORDINAL_BEFORE or (before.isascii() and before.isalpha()):
+    word_before = text[max(0, fig_start - 2) : fig_start].strip()[-1:]  # across a PDF space
+    if word_before in _ORDINAL_BEFORE or (word_before.isascii() and word_before.isalpha()):
         return True
-    if before in " :：" and text[fig_start - 2 : fig_start - 1].isdigit():
-        return True  # a number split by PDF extraction ("1 0条"), a time or a ratio ("16:38")
+    if before in " :：-－/." and text[fig_start - 2 : fig_start - 1].isdigit():
+        return True  # split by PDF extraction ("1 0条"), a time, a date ("16:38", "03-30 分享")
     if (unit == "分" and before in "时点") or (unit == "秒" and before == "分"):
         return True  # a time: 16时38分, 3点30分
     cn = m["cn"]
@@ -266,8 +277,8 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
             return True
         if cn in ("二", "零", "〇") or (cn == "十" and unit == "分"):
             return True
-        if cn[0] in "百千万亿" and not m["q1"]:
-            return True  # 千家万户, 百万人口: a bare multiplier needs 余/多 to count
+    if unit in ("成", "起") and m["ar"] and _YEAR_RE.fullmatch(m["ar"]) and not m["mult"]:
+        return True  # a year, not a count: 2020成为, 2022起
     if before == "前" and unit in ("名", "位"):
         return True  # a rank: 前10名
     after = text[m.end() : m.end() + _NEAR]
@@ -284,6 +295,8 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     """Turn a regex match into a Figure, or None when it is not one."""
     if not (m["ar"] or m["cn"] or m["den"]):
         return None
+    if m["cn"] and m["cn"][0] in "百千万亿" and not m["q1"]:
+        return None  # 千家万户, 百万人口: a bare multiplier needs 余/多 to count (百余场)
     unit = m["unit"] or ""
     if m["den"]:
         unit = {"百": "%", "千": "‰"}.get(m["den"], unit)
@@ -300,14 +313,14 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
         if _reject(text, m, start, unit):
             return None
     value = _number_value(m)
-    if value is None:
-        return None
+    if value is None or (unit == "成" and value > 10):
+        return None  # 成 is tenths: 八成, never 20成
     if m["unit"]:
         number_end = m.end("mult2") if m["mult2"] else m.end("mult") if m["mult"] else -1
         if m["cn"] and not m["q1"]:
             number_end = m.end("cn")
         if number_end == m.start("unit"):
-            lead = re.search(r"(?:万亿|亿|万)$", text[m.start() : number_end])
+            lead = _LEAD_MULT_RE.search(text, m.start(), number_end)
             unit = (lead.group() if lead else "") + unit
     unit = unit.replace("％", "%")
     qualifiers = [q for q in (pre, m["dash"], m["q1"], m["post"]) if q]
