@@ -25,6 +25,26 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
+def _log_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value:
+        root = ctx.find_root()
+        root.obj = root.obj or {}
+        if param.name == "quiet":
+            root.obj["quiet"] = True
+            logging.getLogger().setLevel(logging.WARNING)
+        else:
+            logging.getLogger().setLevel(logging.DEBUG)
+    return value
+
+
+def log_options(f: Any) -> Any:
+    """``-q/--quiet`` and ``-v/--verbose``, accepted after the command name too."""
+    f = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_log_callback,
+                     help="Only errors on stderr.")(f)
+    return click.option("-v", "--verbose", count=True, expose_value=False,
+                        callback=_log_callback, help="Debug logs on stderr.")(f)
+
+
 def model_options(f: Any) -> Any:
     """Options shared by every command that may call a model."""
     opts = [
@@ -79,6 +99,7 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """
     _setup_logging(verbose, quiet)
     ctx.obj = {"quiet": quiet}
+    ctx.ensure_object(dict)
 
 
 @app.command()
@@ -86,6 +107,7 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("summaries"),
               show_default=True, help="Output folder.")
 @model_options
+@log_options
 @click.pass_context
 def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any) -> None:
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
@@ -134,6 +156,7 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any)
 @click.option("--tolerance", type=float, default=0.01, show_default=True,
               help="Allowed drop in F1 / figure recall before --baseline fails.")
 @model_options
+@log_options
 @click.pass_context
 def eval_cmd(ctx: click.Context, dataset: Path, pred_dir: Path | None, out_dir: Path,
              as_json: bool, baseline: Path | None, tolerance: float, **opts: Any) -> None:

@@ -68,8 +68,9 @@ def answer(obj: Any, *, usage: tuple[int, int, int] = DEFAULT_USAGE, fenced: boo
     return Reply("answer", payload=obj, usage=usage, fenced=fenced)
 
 
-def malformed(text: str = '{"ids": ["u1", ', *, usage: tuple[int, int, int] = DEFAULT_USAGE
-              ) -> Reply:
+def malformed(
+    text: str = '{"ids": ["u1", ', *, usage: tuple[int, int, int] = DEFAULT_USAGE
+) -> Reply:
     """An answer whose text is not valid JSON (finish_reason ``stop``)."""
     return Reply("raw", payload=text, usage=usage)
 
@@ -261,8 +262,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._record(None)
         if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {"object": "list", "data": [
-                {"id": self.fake.model, "object": "model", "created": 0, "owned_by": "fake"}]})
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": self.fake.model, "object": "model", "created": 0, "owned_by": "fake"}
+                    ],
+                },
+            )
             return
         self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 

@@ -159,7 +159,9 @@ def test_zero_reasks_means_one_request(fake_openai: FakeOpenAI, tmp_path: Path) 
 
 
 def test_truncated_answer_is_an_error_not_a_reask(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    fake_openai.enqueue(truncated({"ids": ["u1", "u2"], "label": "x" * 40}), answer({"ids": ["u1"]}))
+    fake_openai.enqueue(
+        truncated({"ids": ["u1", "u2"], "label": "x" * 40}), answer({"ids": ["u1"]})
+    )
     with pytest.raises(ModelCallError) as info:
         make_client(fake_openai, tmp_path).structured(MESSAGES, Pick, context=CONTEXT)
     assert info.value.kind == "truncated"
@@ -171,7 +173,9 @@ def test_truncated_answer_is_an_error_not_a_reask(fake_openai: FakeOpenAI, tmp_p
 # -- transport retries are invisible to the model ----------------------------------------
 
 
-def test_429_honours_retry_after_and_is_not_reasked(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+def test_429_honours_retry_after_and_is_not_reasked(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
     fake_openai.enqueue(status(429, retry_after=1), answer({"ids": ["u1"]}))
     obj, usage = make_client(fake_openai, tmp_path).structured(MESSAGES, Pick, context=CONTEXT)
     assert obj.ids == ["u1"]
