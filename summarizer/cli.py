@@ -194,6 +194,23 @@ def eval_cmd(ctx: click.Context, dataset: Path, pred_dir: Path | None, out_dir: 
         ctx.exit(1)
 
 
+@app.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", type=int, default=8080, show_default=True, help="TCP port.")
+@log_options
+def serve(host: str, port: int) -> None:
+    """Run the embedded llama.cpp OpenAI-compatible server in the foreground.
+
+    Uses SUMMARIZER_LOCAL_MODEL, or the model the `local` extra installs. Point
+    other tools (or `summarizer run --base-url`) at the printed address.
+    """
+    from .localmodel import serve as serve_local
+
+    code = serve_local(Settings.from_env(), host=host, port=port)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning SummarizerError into a clean message."""
     try:

@@ -19,10 +19,16 @@ Two loops, one inside the other, never mixed up
 * **Only validation failures are re-asked.** instructor gets an explicit
   ``tenacity.Retrying`` whose predicate accepts pydantic ``ValidationError``,
   ``JSONDecodeError`` (and instructor 1.3's ``InstructorRetryException`` wrapper of
-  those). Its default predicate retries *every* exception, which feeds API errors
-  back as failed attempts and burns re-asks (instructor #1907); here an exhausted
+  those). The default predicate of instructor 1.x retries *every* exception,
+  which burns re-asks on API errors (instructor #1907); here an exhausted
   transport loop, an HTTP 4xx or a truncated answer leaves the re-ask loop at
-  once, and the model never sees a transport error.
+  once, and the model never sees a transport error. Errors are classified by
+  walking the exception chain, so instructor's wrappers (which differ between
+  1.3 and 1.17) do not matter.
+* **Messages arrive verbatim.** They are deep-copied (instructor appends to and
+  edits them), and with instructor >= 1.5, which renders message contents as
+  Jinja templates whenever a validation context is given, text containing
+  ``{{``/``{%``/``{#`` is wrapped in a raw block so it renders to itself.
 * **Truncation is an error, not a re-ask.** ``finish_reason == "length"`` raises
   ``ModelCallError(kind="truncated")``: with temperature 0 a re-ask would be cut at
   the same place, so the caller should split the chunk or raise
@@ -53,7 +59,11 @@ any other remote host                                 TOOLS         most hosted 
                                                                     APIs implement tool calling
 ====================================================  ============  =========================
 
-``tools`` / ``json_schema`` / ``md_json`` in settings force a mode.
+``tools`` / ``json_schema`` / ``md_json`` in settings force a mode. In JSON_SCHEMA
+mode the wire format is fixed here, not by the instructor version: local
+endpoints get ``{"type": "json_object", "schema": S}`` (what llama-cpp-python's
+server understands; it rejects OpenAI's ``json_schema`` type with a 422), remote
+ones OpenAI's ``{"type": "json_schema", "json_schema": {"name", "schema"}}``.
 
 Token counting (:func:`count_tokens`) never touches the network: see its docstring.
 """
@@ -65,11 +75,13 @@ import email.utils
 import functools
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import ipaddress
 import json
 import logging
 import math
+import random
 import re
 import threading
 import time
@@ -88,7 +100,6 @@ from tenacity import (
     retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from .errors import ConfigError, ModelError
@@ -232,9 +243,41 @@ def resolve_mode(settings: Settings) -> instructor.Mode:
         return instructor.Mode.TOOLS
     if host.endswith(".openai.azure.com"):
         return instructor.Mode.TOOLS
-    if _is_local_host(host) or parsed.port in LOCAL_PORTS:
+    if _is_local_url(settings.base_url):
         return instructor.Mode.JSON_SCHEMA
     return instructor.Mode.TOOLS
+
+
+def is_local_url(base_url: str) -> bool:
+    """Whether ``base_url`` is a local server (loopback, private address, usual local ports)."""
+    return _is_local_url(base_url)
+
+
+def _is_local_url(base_url: str) -> bool:
+    parsed = urlparse(base_url)
+    return _is_local_host((parsed.hostname or "").lower()) or parsed.port in LOCAL_PORTS
+
+
+def _response_format(fmt: Any, *, llama_cpp: bool) -> Any:
+    """One wire format for JSON_SCHEMA mode whatever instructor version built it.
+
+    instructor < 1.4 sends ``{"type": "json_object", "schema": S}`` (the llama.cpp
+    dialect), later versions OpenAI's ``{"type": "json_schema", "json_schema":
+    {"name": N, "schema": S}}``, which llama-cpp-python's server rejects (422).
+    Local endpoints get the llama.cpp dialect, remote ones OpenAI's.
+    """
+    if not isinstance(fmt, Mapping):
+        return fmt
+    if fmt.get("type") == "json_schema" and isinstance(fmt.get("json_schema"), Mapping):
+        schema, name = fmt["json_schema"].get("schema"), fmt["json_schema"].get("name", "Answer")
+    elif fmt.get("type") == "json_object" and "schema" in fmt:
+        schema = fmt["schema"]
+        name = schema.get("title", "Answer") if isinstance(schema, Mapping) else "Answer"
+    else:
+        return fmt
+    if llama_cpp:
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
 
 def _is_local_host(host: str) -> bool:
@@ -321,6 +364,7 @@ class LLMClient:
             raise ConfigError("no model name: set SUMMARIZER_MODEL (e.g. the server's model id)")
         self.settings = settings
         self.mode = resolve_mode(settings)
+        self._llama_cpp_dialect = _is_local_url(settings.base_url)
         self.cache = cache
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -408,9 +452,12 @@ class LLMClient:
             reraise=False,
             sleep=lambda _s: None,
         )
+        wire_messages = copy.deepcopy([dict(m) for m in messages])
+        if context and _TEMPLATING:
+            wire_messages = [_no_jinja(m) for m in wire_messages]
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
-            "messages": copy.deepcopy([dict(m) for m in messages]),
+            "messages": wire_messages,
             "temperature": self.settings.temperature,
             "max_tokens": max_tokens,
             "response_model": response_model,
@@ -456,6 +503,10 @@ class LLMClient:
 
     def _send(self, meter: _Meter, *args: Any, **kwargs: Any) -> Any:
         attempts = self.settings.max_retries + 1
+        if self.mode is instructor.Mode.JSON_SCHEMA and "response_format" in kwargs:
+            kwargs["response_format"] = _response_format(
+                kwargs["response_format"], llama_cpp=self._llama_cpp_dialect
+            )
         transport = Retrying(
             stop=stop_after_attempt(attempts),
             retry=retry_if_exception(_is_transport_error),
@@ -469,22 +520,22 @@ class LLMClient:
                 start = time.monotonic()
                 try:
                     completion = self._openai.chat.completions.create(*args, **kwargs)
-                except Exception:
+                except Exception as e:
                     meter.add(time.monotonic() - start)
+                    _redact(e, self._secret)  # before instructor or tenacity log it
                     raise
                 meter.add(time.monotonic() - start, completion)
                 return completion
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, state: RetryCallState) -> float:
+        """``Retry-After`` if the server sent one (capped), else exponential with jitter."""
         exc = state.outcome.exception() if state.outcome else None
         asked = _retry_after(exc) if exc is not None else None
         if asked is not None:
             return min(asked, self.retry.retry_after_cap)
-        expo = wait_exponential_jitter(
-            initial=self.retry.initial, max=self.retry.maximum, jitter=self.retry.initial
-        )
-        return float(expo(state))
+        expo = self.retry.initial * 2 ** (state.attempt_number - 1)
+        return min(self.retry.maximum, expo + random.uniform(0, self.retry.initial))
 
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -497,14 +548,20 @@ class LLMClient:
 
     def _failure(self, exc: Exception, meter: _Meter) -> ModelCallError:
         endpoint = f"{self.settings.model} at {self.settings.base_url}"
-        errors = _validation_errors(exc)
-        if errors:
-            reasons = [_scrub(r, self._secret) for r in errors]
-            return ModelCallError(
-                f"{endpoint}: no valid answer after {meter.usage.calls} call(s): {reasons[0]}",
-                usage=meter.usage, reasons=reasons, kind="validation", last_raw=meter.last_raw,
-            )  # fmt: skip
-        if _is_truncation(exc):
+        chain = _walk(exc)
+        api_error = next((e for e in chain if isinstance(e, openai.APIError)), None)
+        if api_error is not None:  # instructor >= 1.4 wraps it; older versions do not
+            reason = _describe(api_error, self._secret)
+            if _is_transport_error(api_error):
+                kind = "transport"
+                reason = f"{reason} (gave up after {self.settings.max_retries + 1} attempts)"
+            elif isinstance(api_error, openai.APIStatusError):
+                kind = "status"
+            else:
+                kind = "response"
+            return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
+                                  kind=kind, last_raw=meter.last_raw)  # fmt: skip
+        if any(type(e).__name__ == "IncompleteOutputException" for e in chain):
             reason = (
                 f"answer truncated at max_tokens (finish_reason=length, "
                 f"{meter.usage.completion_tokens} completion tokens); split the input or "
@@ -512,43 +569,61 @@ class LLMClient:
             )
             return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
                                   kind="truncated", last_raw=meter.last_raw)  # fmt: skip
+        errors = _validation_errors(chain)
+        if errors:
+            reasons = [_scrub(r, self._secret) for r in errors]
+            return ModelCallError(
+                f"{endpoint}: no valid answer after {meter.usage.calls} call(s): {reasons[0]}",
+                usage=meter.usage, reasons=reasons, kind="validation", last_raw=meter.last_raw,
+            )  # fmt: skip
         reason = _describe(exc, self._secret)
-        if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
-            kind = "transport"
-            reason = f"{reason} (gave up after {self.settings.max_retries + 1} attempts)"
-        elif isinstance(exc, openai.APIStatusError):
-            kind = "status"
-        else:
-            kind = "response"
         return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
-                              kind=kind, last_raw=meter.last_raw)  # fmt: skip
+                              kind="response", last_raw=meter.last_raw)  # fmt: skip
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def _reaskable() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "the answer did not validate": the only ones re-asked.
 
     instructor < 1.4 wraps each parse error in ``InstructorRetryException`` inside
-    its loop, so that wrapper counts too when it exists.
+    its loop (``instructor.retry``), so that wrapper counts too there.
     """
     found: list[type[BaseException]] = [ValidationError, JSONDecodeError]
-    for module in ("instructor.retry", "instructor.exceptions", "instructor.core.exceptions"):
-        try:
-            cls = getattr(importlib.import_module(module), "InstructorRetryException", None)
-        except ImportError:
-            continue
-        if isinstance(cls, type) and issubclass(cls, BaseException) and cls not in found:
-            found.append(cls)
+    if not _has_module("instructor.core"):  # old layout
+        old = getattr(importlib.import_module("instructor.retry"), "InstructorRetryException", None)
+        if isinstance(old, type) and issubclass(old, BaseException):
+            found.append(old)
     return tuple(found)
 
 
 _REASKABLE = _reaskable()
 
 
+#: instructor >= 1.5 renders message contents as Jinja templates when a context is
+#: given; report text containing ``{{`` / ``{%`` / ``{#`` must reach the model verbatim.
+_TEMPLATING = _has_module("instructor.templating") or _has_module("instructor.v2.core.templating")
+_JINJA = re.compile(r"\{\{|\{%|\{#")
+
+
+def _no_jinja(message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` with a string content protected from Jinja rendering (a raw block)."""
+    content = message.get("content")
+    if isinstance(content, str) and _JINJA.search(content) and "endraw" not in content:
+        message["content"] = "{% raw %}" + content + "{% endraw %}"
+    return message
+
+
 @functools.cache
 def _context_keyword() -> str:
     """``context`` on instructor >= 1.4.x, ``validation_context`` before."""
     probe = instructor.patch(create=lambda **_kw: None, mode=instructor.Mode.TOOLS)
-    params = inspect.signature(probe).parameters
+    params = inspect.signature(probe, follow_wrapped=False).parameters
     return "context" if "context" in params else "validation_context"
 
 
@@ -569,8 +644,8 @@ def _walk(exc: BaseException | None) -> list[BaseException]:
     return seen
 
 
-def _validation_errors(exc: BaseException) -> list[str]:
-    for e in _walk(exc):
+def _validation_errors(chain: list[BaseException]) -> list[str]:
+    for e in chain:
         if isinstance(e, ValidationError):
             return [
                 f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
@@ -579,10 +654,6 @@ def _validation_errors(exc: BaseException) -> list[str]:
         if isinstance(e, JSONDecodeError):
             return [f"invalid JSON: {e}"]
     return []
-
-
-def _is_truncation(exc: BaseException) -> bool:
-    return any(type(e).__name__ == "IncompleteOutputException" for e in _walk(exc))
 
 
 def _describe(exc: BaseException, secret: str) -> str:
@@ -608,6 +679,20 @@ def _scrub(text: str, secret: str) -> str:
             for frag in {secret[:12], secret[-8:]}:
                 text = text.replace(frag, "***")
     return _BEARER.sub(r"\1***", text)
+
+
+def _redact(exc: BaseException, secret: str) -> None:
+    """Remove ``secret`` from an SDK error in place (message, args, body)."""
+    if not secret:
+        return
+    exc.args = tuple(_scrub(a, secret) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = _scrub(exc.message, secret)  # type: ignore[attr-defined]
+    body = getattr(exc, "body", None)
+    if body is not None:
+        text = json.dumps(body, default=str, ensure_ascii=False)
+        if secret in text:
+            exc.body = json.loads(_scrub(text, secret))  # type: ignore[attr-defined]
 
 
 def _cause(exc: Exception, secret: str) -> Exception | None:

@@ -28,9 +28,9 @@ from types import TracebackType
 from typing import Any
 
 from .chunking import Chunk, make_chunks
-from .client import LLMClient, count_tokens
+from .client import LLMClient, count_tokens, is_local_url
 from .documents import Document
-from .errors import BudgetExceededError, ModelError
+from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
 from .prompting import Language, build_messages, detect_language, prompt_version
 from .rules import rule_category, rule_summary
@@ -51,17 +51,15 @@ class LLMBackend:
         self._stack = ExitStack()
         self.client: LLMClient | None = None
         self.model = settings.model
+        self._version = ""
+        self.local = False
 
     def __enter__(self) -> LLMBackend:
-        settings = self.settings
-        if not settings.base_url:
-            from .localmodel import LocalServer
+        from .localmodel import local_endpoint
 
-            server = self._stack.enter_context(LocalServer(settings))
-            settings = settings.with_(base_url=server.base_url, model=settings.model or server.model)
+        self.local = not self.settings.base_url or is_local_url(self.settings.base_url)
+        settings = self._stack.enter_context(local_endpoint(self.settings))
         if not settings.model:
-            from .errors import ConfigError
-
             raise ConfigError("--model is required with --base-url (the model name at that endpoint)")
         cache = None
         if settings.cache:
@@ -69,7 +67,7 @@ class LLMBackend:
 
             cache = ResponseCache(settings.cache_dir / "responses.sqlite3")
         self.settings, self.model = settings, settings.model
-        self.client = LLMClient(settings, cache=cache)
+        self.client = self._stack.enter_context(LLMClient(settings, cache=cache))
         return self
 
     def __exit__(
@@ -89,6 +87,7 @@ class LLMBackend:
             units,
             count_tokens=lambda t: count_tokens(t, settings.model),
             budget=settings.chunk_tokens,
+            max_units=settings.chunk_units or (1 if self.local else 8),
         )
         estimate = sum(c.tokens for c in chunks) + EXPECTED_OUTPUT_PER_UNIT * len(units)
         if settings.doc_token_budget and estimate > settings.doc_token_budget:
@@ -97,6 +96,7 @@ class LLMBackend:
                 f"{settings.doc_token_budget} (raise SUMMARIZER_DOC_TOKEN_BUDGET or split it)"
             )
         version = prompt_version(language)
+        self._version = version
         by_id = {u.id: u for u in units}
         title = outline.text[: outline.preamble[1]].strip().split("\n")[0][:80] or None
         with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
@@ -106,15 +106,18 @@ class LLMBackend:
         items: list[Item] = []
         usage = Usage()
         warnings: list[str] = [f"estimated {estimate} tokens before the run"]
-        for chunk_items, chunk_usage, warning in results:
+        removed: list[ValidationNote] = []
+        for chunk_items, chunk_usage, warning, chunk_removed in results:
             items.extend(chunk_items)
+            removed.extend(chunk_removed)
             usage = usage + chunk_usage
             if warning:
                 warnings.append(warning)
-        if chunks and all(w for _, _, w in results):
+        if chunks and all(r[2] for r in results):
             log.warning("%s: every chunk fell back to rules", document.doc_id)
         return ExtractResult(
-            items, usage=usage, model=settings.model, prompt_version=version, warnings=warnings
+            items, usage=usage, model=settings.model, prompt_version=version, warnings=warnings,
+            removed=removed,
         )
 
     def _chunk(
@@ -124,7 +127,7 @@ class LLMBackend:
         outline: Outline,
         title: str | None,
         language: Language,
-    ) -> tuple[list[Item], Usage, str | None]:
+    ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
         assert self.client is not None  # set in __enter__; internal invariant
         units = [by_id[i] for i in chunk.unit_ids]
         allowed = {u.id: [f.value for f in unit_figures(outline.text, [u])] for u in units}
@@ -134,7 +137,8 @@ class LLMBackend:
             answer, usage = self.client.structured(
                 messages,
                 answer_model(chunk.unit_ids),
-                context={"figures": allowed},
+                context={"figures": allowed, "texts": {u.id: u.text for u in units}},
+                cache_key_extra=self._version,
             )
             answers, reasked = answer.answers(), False
         except ModelError as e:
@@ -144,15 +148,21 @@ class LLMBackend:
             if answers is None:
                 reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
                 log.warning(reason)
-                return _fallback(units, outline, reason), usage, reason
+                return _fallback(units, outline, reason), usage, reason, []
             reasked = True
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
-        items = []
+        items, removed = [], []
         for u in units:
             item = _item(u, answers.get(u.id), allowed[u.id], outline, reasked)
             if item is not None:
                 items.append(item)
-        return items, usage, None
+            elif rule_category(u) is not None:  # the model judged it states nothing
+                removed.append(ValidationNote(
+                    code="judged_not_an_item",
+                    message=f"{u.id} ({u.role_source} role {u.role}) judged 'none' by the model",
+                    value=u.text[:80],
+                ))
+        return items, usage, None, removed
 
 
 def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | None:
@@ -191,7 +201,7 @@ def _item(
         notes.append(ValidationNote(code="missing_answer", message="the model gave no answer"))
         return build_item(f"i{unit.id[1:]}", text=outline.text, units=[unit], category=rule_cat,
                           summary=rule_summary(unit), status="fallback", notes=notes)
-    answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit))
+    answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
     category: Category | None
     if unit.role_source == "position" or rule_cat is None and unit.role_source == "wording":

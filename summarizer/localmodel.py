@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import importlib.metadata as metadata
 import importlib.util
@@ -40,12 +41,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from .errors import ConfigError, ModelError
 from .settings import Settings
@@ -61,6 +62,7 @@ __all__ = [
     "local_endpoint",
     "resolve_model_path",
     "serve",
+    "token_counter",
 ]
 
 HOW_TO_GET_A_MODEL = (
@@ -243,6 +245,34 @@ def resolve_model_path(settings: Settings) -> Path:
     raise ConfigError(HOW_TO_GET_A_MODEL)
 
 
+@functools.cache
+def token_counter(model_path: Path) -> Callable[[str], int]:
+    """Exact token counts with the GGUF's own tokenizer (llama.cpp, vocabulary only).
+
+    ``summarizer.client.count_tokens`` uses tiktoken encodings, which count about
+    2x Qwen's tokens on Chinese text; use this counter to budget chunks for the
+    embedded model. Loading reads only the vocabulary (well under a second).
+
+    Args:
+        model_path: the GGUF file the server runs.
+
+    Raises:
+        ConfigError: llama-cpp-python is not installed.
+    """
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ConfigError(HOW_TO_GET_THE_SERVER)
+    import llama_cpp
+
+    vocab = llama_cpp.Llama(model_path=str(model_path), vocab_only=True, verbose=False)
+    lock = threading.Lock()
+
+    def count(text: str) -> int:
+        with lock:
+            return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    return count
+
+
 def model_alias(path: Path) -> str:
     """Name the server reports for ``path``: the registry name or the file stem."""
     return path.stem
@@ -387,24 +417,26 @@ class LocalServer:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        with httpx.Client(timeout=2.0, trust_env=False) as http:
-            while True:
-                if self._proc is not None and self._proc.poll() is not None:
-                    raise ModelError(
-                        f"local model server exited with code {self._proc.returncode} "
-                        f"during startup:\n{self.log_tail()}"
-                    )
-                try:
-                    if http.get(f"{self.base_url}/models").status_code == 200:
+        # stdlib on purpose: no proxy (loopback) and no dependency on an httpx flavour
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while True:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise ModelError(
+                    f"local model server exited with code {self._proc.returncode} "
+                    f"during startup:\n{self.log_tail()}"
+                )
+            try:
+                with opener.open(f"{self.base_url}/models", timeout=2.0) as response:
+                    if response.status == 200:
                         return
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise ModelError(
-                        f"local model server did not answer on {self.base_url} within "
-                        f"{self.startup_timeout:.0f} s:\n{self.log_tail()}"
-                    )
-                time.sleep(0.25)
+            except (OSError, urllib.error.URLError):
+                pass
+            if time.monotonic() > deadline:
+                raise ModelError(
+                    f"local model server did not answer on {self.base_url} within "
+                    f"{self.startup_timeout:.0f} s:\n{self.log_tail()}"
+                )
+            time.sleep(0.25)
 
     def log_tail(self, lines: int = 25) -> str:
         """Last lines of the server's stdout/stderr."""

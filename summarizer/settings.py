@@ -47,13 +47,15 @@ class Settings:
         reasks: validation re-asks per chunk.
         concurrency: chunks/documents in flight at once.
         chunk_tokens: prompt-token budget of one chunk.
+        chunk_units: most units in one call; 0 = auto (1 for local servers, whose
+            small models drift across units in one answer; 8 for hosted endpoints).
         doc_token_budget: refuse documents whose estimated tokens exceed it (0: no limit).
         cache: use the on-disk response cache.
         cache_dir: where the cache and assembled local models live.
         local_model: path to a GGUF file for the embedded server (else the installed default).
     """
 
-    backend: Backend = "rules"
+    backend: Backend = "llm"
     base_url: str = ""
     api_key: str = ""
     model: str = ""
@@ -65,6 +67,7 @@ class Settings:
     reasks: int = 1
     concurrency: int = 2
     chunk_tokens: int = 1500
+    chunk_units: int = 0
     doc_token_budget: int = 0
     cache: bool = True
     cache_dir: Path = Path()
@@ -100,6 +103,7 @@ class Settings:
         conv: dict[str, Any] = {
             "temperature": float, "timeout": float, "max_output_tokens": int,
             "max_retries": int, "reasks": int, "concurrency": int, "chunk_tokens": int,
+            "chunk_units": int,
             "doc_token_budget": int, "cache": _to_bool, "cache_dir": Path,
         }
         for f in fields(cls):

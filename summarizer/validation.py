@@ -22,7 +22,8 @@ from .numbers import find_figures, parse_figure, values_match
 from .schema import Item, ValidationNote
 
 UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
-SUMMARY_MAX = 120  #: characters; the prompt asks for 60 (zh) / 30 words (en)
+SUMMARY_MAX = 80  #: characters; the prompt asks for 50 (zh) / 30 words (en)
+MIN_SHARED = 0.3  #: share of a summary's terms that must occur in its unit
 
 
 class UnitAnswer(BaseModel):
@@ -56,6 +57,35 @@ def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) 
     return problems
 
 
+def _terms(text: str) -> set[str]:
+    """CJK character bigrams and lowercased Latin words of 3+ letters."""
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    terms = {a + b for a, b in zip(cjk, cjk[1:], strict=False)}
+    word = ""
+    for c in text.lower() + " ":
+        if c.isascii() and c.isalpha():
+            word += c
+        else:
+            if len(word) >= 3:
+                terms.add(word)
+            word = ""
+    return terms
+
+
+def relevance_problem(unit_id: str, summary: str, unit_text: str) -> str | None:
+    """Why ``summary`` does not describe its unit (None when enough of its terms occur there)."""
+    terms = _terms(summary)
+    if not terms:
+        return f"{unit_id}: the summary is empty; write one sentence about {unit_id}"
+    cjk_unit = sum("\u4e00" <= c <= "\u9fff" for c in unit_text) > len(unit_text) / 3
+    if cjk_unit and sum(c.isascii() and c.isalpha() for c in summary) > 8:
+        return f"{unit_id}: write the summary in Chinese, the language of {unit_id}"
+    shared = len(terms & _terms(unit_text)) / len(terms)
+    if shared < MIN_SHARED:
+        return f"{unit_id}: the summary does not describe the text of {unit_id}; summarise {unit_id} itself"
+    return None
+
+
 class ChunkAnswerBase(BaseModel):
     """Base of the per-chunk answer model; fields are unit ids."""
 
@@ -65,9 +95,14 @@ class ChunkAnswerBase(BaseModel):
     def _grounded(self, info: ValidationInfo) -> ChunkAnswerBase:
         ctx = info.context or {}
         figures: Mapping[str, Sequence[float]] = ctx.get("figures", {})
+        texts: Mapping[str, str] = ctx.get("texts", {})
         problems: list[str] = []
         for unit_id, answer in self.answers().items():
             problems += figure_problems(unit_id, answer, figures.get(unit_id, ()))
+            if unit_id in texts and answer.category != "none":
+                why = relevance_problem(unit_id, answer.summary, texts[unit_id])
+                if why:
+                    problems.append(why)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -97,15 +132,26 @@ class _Lenient(ChunkAnswerBase):
 
 
 def repair(
-    unit_id: str, answer: UnitAnswer, allowed: Sequence[float], fallback_summary: str
+    unit_id: str,
+    answer: UnitAnswer,
+    allowed: Sequence[float],
+    fallback_summary: str,
+    unit_text: str | None = None,
 ) -> tuple[UnitAnswer, list[ValidationNote]]:
-    """Drop ungrounded figures; replace a summary that states one. Returns the notes."""
+    """Drop ungrounded figures; replace a summary that states one or is off its unit.
+
+    Returns the repaired answer and a note for every change.
+    """
     notes: list[ValidationNote] = []
     kept = []
     for raw in answer.figures:
         parsed = parse_figure(raw)
         if parsed is not None and any(values_match(parsed.value, v) for v in allowed):
             kept.append(raw)
+        elif parsed is None:
+            notes.append(
+                ValidationNote(code="not_a_figure", message="not a number; removed", value=raw)
+            )
         else:
             notes.append(
                 ValidationNote(
@@ -121,6 +167,15 @@ def repair(
             ValidationNote(
                 code="ungrounded_summary",
                 message=f"summary stated {', '.join(bad)}, not in {unit_id}; replaced by the unit's lead",
+                value=summary,
+            )
+        )
+        summary = fallback_summary
+    elif unit_text is not None and relevance_problem(unit_id, summary, unit_text):
+        notes.append(
+            ValidationNote(
+                code="off_unit_summary",
+                message=f"summary did not describe {unit_id}; replaced by the unit's lead",
                 value=summary,
             )
         )

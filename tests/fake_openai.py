@@ -104,7 +104,7 @@ class Recorded:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     body: Any
     at: float  # time.monotonic() on arrival
 
@@ -154,8 +154,8 @@ class FakeOpenAI:
         """``http://127.0.0.1:<port>/v1``."""
         if self._server is None:
             raise RuntimeError("FakeOpenAI is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1"
 
     def _next(self) -> Reply:
         with self._lock:
@@ -242,9 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _record(self, body: Any) -> None:
-        record = Recorded(
-            self.command, self.path, dict(self.headers.items()), body, time.monotonic()
-        )
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        record = Recorded(self.command, self.path, headers, body, time.monotonic())
         with self.fake._lock:
             self.fake.requests.append(record)
 
@@ -293,7 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply.status, {"error": {"message": reply.payload, "type": "scripted",
                                                 "code": reply.status}}, reply.headers)  # fmt: skip
         elif reply.kind == "echo_auth":
-            auth = self.headers.get("Authorization", "")
+            auth = self.headers.get("authorization", "")
             self._send(reply.status, {"error": {
                 "message": f"Incorrect API key provided: {auth.removeprefix('Bearer ')}",
                 "type": "invalid_request_error", "code": "invalid_api_key"}})  # fmt: skip

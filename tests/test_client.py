@@ -91,7 +91,7 @@ def test_valid_answer_json_schema_mode(fake_openai: FakeOpenAI, tmp_path: Path) 
     fmt = req.body["response_format"]
     assert fmt["type"] == "json_object" and fmt["schema"]["title"] == "Pick"
     assert req.body["model"] == "fake-model" and req.body["max_tokens"] == 1024
-    assert req.headers["Authorization"] == f"Bearer {KEY}"
+    assert req.headers["authorization"] == f"Bearer {KEY}"
     assert json.dumps(MESSAGES) == original  # the caller's messages are not mutated
 
 
@@ -111,6 +111,15 @@ def test_md_json_mode_reads_a_fenced_answer(fake_openai: FakeOpenAI, tmp_path: P
         MESSAGES, Pick, context=CONTEXT
     )
     assert obj.ids == ["u1"]
+
+
+def test_report_text_reaches_the_model_verbatim(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    tricky = [{"role": "user", "content": "目标{{ allowed }}与{% if x %}、{# 注 #}原样保留"}]
+    fake_openai.enqueue(answer({"ids": ["u1"]}))
+    make_client(fake_openai, tmp_path).structured(tricky, Pick, context=CONTEXT)
+    sent = fake_openai.chat_requests[0].text()
+    assert "目标{{ allowed }}与{% if x %}、{# 注 #}原样保留" in sent
+    assert "raw %}" not in sent
 
 
 # -- validation re-asks ---------------------------------------------------------------------
@@ -357,7 +366,7 @@ def test_client_needs_an_endpoint_and_a_model() -> None:
 def test_local_servers_get_a_placeholder_key(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
     fake_openai.enqueue(answer({"ids": ["u1"]}))
     make_client(fake_openai, tmp_path, api_key="").structured(MESSAGES, Pick, context=CONTEXT)
-    assert fake_openai.chat_requests[0].headers["Authorization"] == "Bearer sk-no-key"
+    assert fake_openai.chat_requests[0].headers["authorization"] == "Bearer sk-no-key"
 
 
 # -- token counting ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from summarizer import localmodel
-from summarizer.client import LLMClient
+from summarizer.client import LLMClient, count_tokens
 from summarizer.errors import ConfigError, ModelError
 from summarizer.localmodel import (
     KNOWN_MODELS,
@@ -22,6 +22,7 @@ from summarizer.localmodel import (
     assemble_model,
     local_endpoint,
     resolve_model_path,
+    token_counter,
 )
 from summarizer.settings import Settings
 
@@ -241,3 +242,16 @@ def test_real_local_model_answers_a_schema_constrained_request() -> None:
     assert isinstance(verdict, Verdict)
     assert verdict.category in {"achievement", "shortcoming", "plan", "none"}
     assert usage.calls >= 1 and usage.prompt_tokens > 0 and usage.completion_tokens > 0
+
+
+@pytest.mark.slow
+def test_exact_token_counter_of_the_local_model() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed (pip install 'summarizer[local]')")
+    try:
+        path = resolve_model_path(Settings(local_model=KNOWN_MODELS[0].name))
+    except ConfigError as e:
+        pytest.skip(f"no local model: {e}")
+    count = token_counter(path)
+    text = "2019年，我镇完成植树2000多株，绿化率达到91%。"
+    assert 0 < count(text) < count_tokens(text, "qwen") and count("") == 0
