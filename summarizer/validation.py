@@ -118,9 +118,11 @@ def answer_model(unit_ids: Sequence[str], *, validate: bool = True) -> type[Chun
     With ``validate=False`` the grounding validator is skipped (used to read a
     last answer leniently before repairing it).
     """
-    fields: dict[str, Any] = {uid: (UnitAnswer, ...) for uid in unit_ids}
-    base = ChunkAnswerBase if validate else _Lenient
-    return create_model("ChunkAnswer", __base__=base, **fields)
+    if validate:
+        fields: dict[str, Any] = {uid: (UnitAnswer, ...) for uid in unit_ids}
+        return create_model("ChunkAnswer", __base__=ChunkAnswerBase, **fields)
+    optional: dict[str, Any] = {uid: (UnitAnswer | None, None) for uid in unit_ids}
+    return create_model("ChunkAnswerLenient", __base__=_Lenient, **optional)
 
 
 class _Lenient(ChunkAnswerBase):

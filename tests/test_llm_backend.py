@@ -1,0 +1,162 @@
+"""The model backend end to end over HTTP: real openai + instructor against a loopback server.
+
+Each test scripts what the "model" answers and checks what reaches the output:
+summaries from the model, evidence and figures from the source, re-asks with
+the reason, removals recorded, fallback to rules when the endpoint fails, the
+cache making zero calls on a re-run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI, answer, status
+
+from summarizer import Settings, summarize, summarize_folder
+from summarizer.documents import document_from_text
+from summarizer.errors import BudgetExceededError
+from summarizer.sections import parse_outline
+from summarizer.validation import ungrounded_figures
+
+TEXT = (
+    "某镇关于2023年法治政府建设情况的报告\n"
+    "2023年，我镇深入推进法治政府建设，取得明显成效。现将有关情况报告如下：\n"
+    "一、主要举措和成效\n"
+    "一是强化组织领导。全年召开专题会议4次，受理群众信访举报11宗，办结率91%。\n"
+    "二是加强法治宣传。开展普法活动8场，发放宣传资料2000多份。\n"
+    "二、存在的不足\n"
+    "执法人员素质参差不齐，依法行政能力有待提升。\n"
+    "三、下一步工作计划\n"
+    "继续加强执法队伍建设，提升依法行政水平。\n"
+)
+UNITS = [u.id for u in parse_outline(document_from_text(TEXT)).units]
+
+
+def settings_for(fake: FakeOpenAI, tmp_path: Path, **kw: object) -> Settings:
+    base = dict(backend="llm", base_url=fake.base_url, model="fake-model", cache=False,
+                cache_dir=tmp_path / "cache", chunk_units=8, max_retries=1, timeout=5.0,
+                reasks=1)
+    base.update(kw)
+    return Settings(**base)  # type: ignore[arg-type]
+
+
+def good(**override: dict[str, object]) -> dict[str, object]:
+    answers = {
+        "u1": {"category": "achievement", "summary": "召开专题会议4次，办结信访举报11宗。",
+               "figures": ["4次", "11宗"]},
+        "u2": {"category": "achievement", "summary": "开展普法活动8场并发放宣传资料。",
+               "figures": ["8场"]},
+        "u3": {"category": "shortcoming", "summary": "执法人员依法行政能力有待提升。",
+               "figures": []},
+        "u4": {"category": "plan", "summary": "继续加强执法队伍建设。", "figures": []},
+    }
+    answers.update(override)
+    return answers
+
+
+def test_units_of_the_test_text() -> None:
+    assert UNITS == ["u1", "u2", "u3", "u4"]
+
+
+def test_valid_answer_gives_model_summaries_with_exact_evidence(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(answer(good()))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert [it.summary for it in s.achievements] == [
+        "召开专题会议4次，办结信访举报11宗。", "开展普法活动8场并发放宣传资料。"]
+    assert len(s.shortcomings) == 1 and len(s.plans) == 1
+    for it in s.items():
+        assert TEXT[it.evidence[0].start : it.evidence[0].end] == it.evidence[0].text
+        assert it.status == "ok" and not ungrounded_figures(it)
+    assert [f.text for f in s.achievements[0].figures] == ["4次", "11宗", "91%"]
+    assert s.metadata.backend == "llm" and s.metadata.model == "fake-model"
+    assert s.metadata.prompt_version and s.metadata.prompt_version.startswith("zh-")
+    assert s.metadata.usage.calls == 1 and s.metadata.usage.prompt_tokens == 100
+    # only the units were sent: no preamble, no title repeats of the body
+    sent = fake_openai.chat_requests[0].text()
+    assert "[u1] 一是强化组织领导" in sent and "现将有关情况报告如下" not in sent
+
+
+def test_invented_figure_is_reasked_then_removed_and_recorded(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    bad = good(u1={"category": "achievement", "summary": "召开专题会议12次。", "figures": ["12次"]})
+    fake_openai.enqueue(answer(bad), answer(bad))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert len(fake_openai.chat_requests) == 2
+    reask = fake_openai.chat_requests[1].text()
+    assert "12次" in reask and "u1" in reask  # the reason reached the model
+    item = s.achievements[0]
+    assert "12" not in item.summary and item.status == "repaired"
+    codes = {n.code for n in item.validation}
+    assert {"ungrounded_figure", "ungrounded_summary"} <= codes
+    assert all(not ungrounded_figures(it) for it in s.items())
+
+
+def test_reask_that_fixes_the_figure_is_accepted(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    bad = good(u2={"category": "achievement", "summary": "开展普法活动80场。", "figures": []})
+    fake_openai.enqueue(answer(bad), answer(good()))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert s.achievements[1].summary == "开展普法活动8场并发放宣传资料。"
+    assert s.metadata.usage.calls == 2
+
+
+def test_wrong_unit_id_is_reasked_then_read_leniently(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    wrong = good()
+    wrong["u9"] = wrong.pop("u4")
+    fake_openai.enqueue(answer(wrong), answer(wrong))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert len(fake_openai.chat_requests) == 2
+    plan = s.plans[0]  # the unanswered unit keeps its structural item, marked as such
+    assert plan.status == "fallback" and plan.validation[0].code == "missing_answer"
+
+
+def test_model_may_not_override_a_heading_but_may_judge_position(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(answer(good(u3={"category": "plan", "summary": "执法人员能力有待提升。",
+                                        "figures": []})))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert len(s.shortcomings) == 1
+    assert s.shortcomings[0].validation[0].code == "category_kept"
+
+
+def test_endpoint_failure_falls_back_to_rules_for_the_chunk(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(status(500), status(500))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert len(s.items()) == 4
+    assert all(it.status == "fallback" for it in s.items())
+    assert any("used rules" in w for w in s.metadata.warnings)
+
+
+def test_cache_makes_a_rerun_free(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.enqueue(answer(good()))
+    settings = settings_for(fake_openai, tmp_path, cache=True)
+    first = summarize(TEXT, settings=settings)
+    n = len(fake_openai.chat_requests)
+    second = summarize(TEXT, settings=settings)
+    assert len(fake_openai.chat_requests) == n == 1
+    assert second.metadata.usage.calls == 0 and second.metadata.usage.cache_hits == 1
+    assert [i.summary for i in first.items()] == [i.summary for i in second.items()]
+
+
+def test_document_over_budget_is_refused_and_batch_goes_on(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    with pytest.raises(BudgetExceededError):
+        summarize(TEXT, settings=settings_for(fake_openai, tmp_path, doc_token_budget=10))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(TEXT, encoding="utf-8")
+    result = summarize_folder([tmp_path / "in"], tmp_path / "out",
+                              settings=settings_for(fake_openai, tmp_path, doc_token_budget=10))
+    assert result.failed and "budget" in (result.failed[0].error or "")
+    assert not fake_openai.chat_requests
+    rows = [json.loads(x) for x in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
+    assert rows[0]["status"] == "failed"
