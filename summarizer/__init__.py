@@ -12,11 +12,10 @@ text), its figures (with spans and normalised values) and a validation status.
 
 from __future__ import annotations
 
-from ._version import __version__
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import (
     BudgetExceededError,
     ConfigError,

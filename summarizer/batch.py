@@ -73,16 +73,18 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
         p = Path(raw)
         if p.is_dir():
             found.extend(
-                sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUPPORTED_SUFFIXES)
+                sorted(
+                    q
+                    for q in p.rglob("*")
+                    if q.is_file() and q.suffix.lower() in SUPPORTED_SUFFIXES
+                )
             )
         elif p.exists() or p.is_symlink():
             found.append(p)
         else:
             raise InputError(f"{p}: no such file or folder")
     if not found:
-        raise InputError(
-            "no documents found; supported suffixes: " + ", ".join(SUPPORTED_SUFFIXES)
-        )
+        raise InputError("no documents found; supported suffixes: " + ", ".join(SUPPORTED_SUFFIXES))
     return found
 
 

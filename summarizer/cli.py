@@ -22,7 +22,9 @@ log = logging.getLogger("summarizer")
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def _log_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -39,30 +41,64 @@ def _log_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any
 
 def log_options(f: Any) -> Any:
     """``-q/--quiet`` and ``-v/--verbose``, accepted after the command name too."""
-    f = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_log_callback,
-                     help="Only errors on stderr.")(f)
-    return click.option("-v", "--verbose", count=True, expose_value=False,
-                        callback=_log_callback, help="Debug logs on stderr.")(f)
+    f = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_log_callback,
+        help="Only errors on stderr.",
+    )(f)
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_log_callback,
+        help="Debug logs on stderr.",
+    )(f)
 
 
 def model_options(f: Any) -> Any:
     """Options shared by every command that may call a model."""
     opts = [
-        click.option("--backend", type=click.Choice(BACKENDS), default=None,
-                     help="rules (no model) or llm (OpenAI-compatible endpoint; the embedded "
-                          "local model when no --base-url is set). [env SUMMARIZER_BACKEND]"),
-        click.option("--base-url", default=None,
-                     help="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1. "
-                          "[env OPENAI_BASE_URL]"),
-        click.option("--model", default=None, help="Model name at the endpoint. [env SUMMARIZER_MODEL]"),
-        click.option("--api-key", default=None,
-                     help="API key (prefer the OPENAI_API_KEY environment variable)."),
-        click.option("--mode", type=click.Choice(MODES), default=None,
-                     help="instructor mode; auto picks json_schema for local servers, tools for "
-                          "hosted APIs."),
-        click.option("--concurrency", type=click.IntRange(1, 256), default=None,
-                     help="Requests in flight at once."),
-        click.option("--no-cache", is_flag=True, default=False, help="Do not use the response cache."),
+        click.option(
+            "--backend",
+            type=click.Choice(BACKENDS),
+            default=None,
+            help="rules (no model) or llm (OpenAI-compatible endpoint; the embedded "
+            "local model when no --base-url is set). [env SUMMARIZER_BACKEND]",
+        ),
+        click.option(
+            "--base-url",
+            default=None,
+            help="OpenAI-compatible endpoint, e.g. https://api.openai.com/v1. "
+            "[env OPENAI_BASE_URL]",
+        ),
+        click.option(
+            "--model", default=None, help="Model name at the endpoint. [env SUMMARIZER_MODEL]"
+        ),
+        click.option(
+            "--api-key",
+            default=None,
+            help="API key (prefer the OPENAI_API_KEY environment variable).",
+        ),
+        click.option(
+            "--mode",
+            type=click.Choice(MODES),
+            default=None,
+            help="instructor mode; auto picks json_schema for local servers, tools for "
+            "hosted APIs.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 256),
+            default=None,
+            help="Requests in flight at once.",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, default=False, help="Do not use the response cache."
+        ),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -104,8 +140,15 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @app.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("summaries"),
-              show_default=True, help="Output folder.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("summaries"),
+    show_default=True,
+    help="Output folder.",
+)
 @model_options
 @log_options
 @click.pass_context
@@ -126,40 +169,76 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any)
             return
         if outcome.status == "ok":
             c = outcome.counts
-            detail = (f"{c['achievements']} achievements, {c['shortcomings']} shortcomings, "
-                      f"{c['plans']} plans, {outcome.figures} figures")
+            detail = (
+                f"{c['achievements']} achievements, {c['shortcomings']} shortcomings, "
+                f"{c['plans']} plans, {outcome.figures} figures"
+            )
             if outcome.usage.calls or outcome.usage.cache_hits:
-                detail += (f", {outcome.usage.prompt_tokens}+{outcome.usage.completion_tokens} tokens"
-                           f", {outcome.usage.calls} calls")
+                detail += (
+                    f", {outcome.usage.prompt_tokens}+{outcome.usage.completion_tokens} tokens"
+                    f", {outcome.usage.calls} calls"
+                )
         else:
             detail = f"FAILED: {outcome.error}"
         click.echo(f"[{done}/{total}] {outcome.name}: {detail} ({outcome.seconds:.1f} s)", err=True)
 
     result = summarize_folder(list(paths), out_dir, settings=settings, on_progress=progress)
     if not quiet:
-        click.echo(f"wrote {len(result.outcomes) - len(result.failed)} summaries to {out_dir}/ "
-                   f"({len(result.failed)} failed, {result.seconds:.1f} s); report: "
-                   f"{out_dir / 'report.md'}", err=True)
+        click.echo(
+            f"wrote {len(result.outcomes) - len(result.failed)} summaries to {out_dir}/ "
+            f"({len(result.failed)} failed, {result.seconds:.1f} s); report: "
+            f"{out_dir / 'report.md'}",
+            err=True,
+        )
     if result.failed:
         ctx.exit(1)
 
 
 @app.command(name="eval")
 @click.argument("dataset", type=click.Path(exists=True, path_type=Path))
-@click.option("--pred", "pred_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Grade existing predictions (<doc>.json files) instead of running.")
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("eval-out"),
-              show_default=True, help="Where eval_report.{json,md,html} are written.")
+@click.option(
+    "--pred",
+    "pred_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Grade existing predictions (<doc>.json files) instead of running.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("eval-out"),
+    show_default=True,
+    help="Where eval_report.{json,md,html} are written.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="A previous eval_report.json: print deltas, exit 1 on regression.")
-@click.option("--tolerance", type=float, default=0.01, show_default=True,
-              help="Allowed drop in F1 / figure recall before --baseline fails.")
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A previous eval_report.json: print deltas, exit 1 on regression.",
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Allowed drop in F1 / figure recall before --baseline fails.",
+)
 @model_options
 @log_options
 @click.pass_context
-def eval_cmd(ctx: click.Context, dataset: Path, pred_dir: Path | None, out_dir: Path,
-             as_json: bool, baseline: Path | None, tolerance: float, **opts: Any) -> None:
+def eval_cmd(
+    ctx: click.Context,
+    dataset: Path,
+    pred_dir: Path | None,
+    out_dir: Path,
+    as_json: bool,
+    baseline: Path | None,
+    tolerance: float,
+    **opts: Any,
+) -> None:
     """Grade a run against gold annotations.
 
     DATASET is a dataset YAML (e.g. evals/seed.yaml) or a folder with docs/ and
@@ -182,9 +261,14 @@ def eval_cmd(ctx: click.Context, dataset: Path, pred_dir: Path | None, out_dir: 
             def summarize(path: Path) -> Any:
                 return summarize_document(path, settings=settings, extractor=extractor)
 
-        report, comparison = run_eval(dataset, predictions_dir=pred_dir, out_dir=out_dir,
-                                      summarize=summarize, baseline=baseline,
-                                      tolerance=tolerance)
+        report, comparison = run_eval(
+            dataset,
+            predictions_dir=pred_dir,
+            out_dir=out_dir,
+            summarize=summarize,
+            baseline=baseline,
+            tolerance=tolerance,
+        )
     click.echo(report.model_dump_json(indent=2) if as_json else report.to_table())
     if comparison is not None:
         click.echo(comparison.to_table(), err=as_json)

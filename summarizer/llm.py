@@ -60,7 +60,9 @@ class LLMBackend:
         self.local = not self.settings.base_url or is_local_url(self.settings.base_url)
         settings = self._stack.enter_context(local_endpoint(self.settings))
         if not settings.model:
-            raise ConfigError("--model is required with --base-url (the model name at that endpoint)")
+            raise ConfigError(
+                "--model is required with --base-url (the model name at that endpoint)"
+            )
         cache = None
         if settings.cache:
             from .cache import ResponseCache
@@ -116,7 +118,11 @@ class LLMBackend:
         if chunks and all(r[2] for r in results):
             log.warning("%s: every chunk fell back to rules", document.doc_id)
         return ExtractResult(
-            items, usage=usage, model=settings.model, prompt_version=version, warnings=warnings,
+            items,
+            usage=usage,
+            model=settings.model,
+            prompt_version=version,
+            warnings=warnings,
             removed=removed,
         )
 
@@ -144,12 +150,12 @@ class LLMBackend:
         except ModelError as e:
             usage = getattr(e, "usage", None) or Usage()
             raw = getattr(e, "last_raw", None)
-            answers = _lenient(raw, chunk.unit_ids)
-            if answers is None:
+            lenient = _lenient(raw, chunk.unit_ids)
+            if lenient is None:
                 reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
                 log.warning(reason)
                 return _fallback(units, outline, reason), usage, reason, []
-            reasked = True
+            answers, reasked = lenient, True
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
         items, removed = [], []
         for u in units:
@@ -157,11 +163,13 @@ class LLMBackend:
             if item is not None:
                 items.append(item)
             elif rule_category(u) is not None:  # the model judged it states nothing
-                removed.append(ValidationNote(
-                    code="judged_not_an_item",
-                    message=f"{u.id} ({u.role_source} role {u.role}) judged 'none' by the model",
-                    value=u.text[:80],
-                ))
+                removed.append(
+                    ValidationNote(
+                        code="judged_not_an_item",
+                        message=f"{u.id} ({u.role_source} role {u.role}) judged 'none'",
+                        value=u.text[:80],
+                    )
+                )
         return items, usage, None, removed
 
 
@@ -171,7 +179,9 @@ def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | Non
         return None
     model = answer_model(unit_ids, validate=False)
     try:
-        parsed = model.model_validate_json(raw) if isinstance(raw, str) else model.model_validate(raw)
+        parsed = (
+            model.model_validate_json(raw) if isinstance(raw, str) else model.model_validate(raw)
+        )
     except Exception:  # unreadable: the caller falls back to rules
         return None
     return parsed.answers()
@@ -184,8 +194,15 @@ def _fallback(units: list[Unit], outline: Outline, reason: str) -> list[Item]:
         category = rule_category(u)
         if category is not None:
             items.append(
-                build_item(f"i{u.id[1:]}", text=outline.text, units=[u], category=category,
-                           summary=rule_summary(u), status="fallback", notes=[note])
+                build_item(
+                    f"i{u.id[1:]}",
+                    text=outline.text,
+                    units=[u],
+                    category=category,
+                    summary=rule_summary(u),
+                    status="fallback",
+                    notes=[note],
+                )
             )
     return items
 
@@ -199,34 +216,58 @@ def _item(
         if rule_cat is None:
             return None
         notes.append(ValidationNote(code="missing_answer", message="the model gave no answer"))
-        return build_item(f"i{unit.id[1:]}", text=outline.text, units=[unit], category=rule_cat,
-                          summary=rule_summary(unit), status="fallback", notes=notes)
+        return build_item(
+            f"i{unit.id[1:]}",
+            text=outline.text,
+            units=[unit],
+            category=rule_cat,
+            summary=rule_summary(unit),
+            status="fallback",
+            notes=notes,
+        )
     answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
     category: Category | None
-    if unit.role_source == "position" or rule_cat is None and unit.role_source == "wording":
-        category = answer.category if answer.category in CATEGORIES else None  # type: ignore[assignment]
+    if unit.role_source == "position" or (rule_cat is None and unit.role_source == "wording"):
+        category = answer.category if answer.category in CATEGORIES else None
     else:
         category = rule_cat
         if answer.category != (rule_cat or "none"):
-            notes.append(ValidationNote(
-                code="category_kept",
-                message=f"model said {answer.category}; the structure says {rule_cat} ({unit.role_source})",
-            ))
+            notes.append(
+                ValidationNote(
+                    code="category_kept",
+                    message=(
+                        f"model said {answer.category}; "
+                        f"the structure says {rule_cat} ({unit.role_source})"
+                    ),
+                )
+            )
     if category is None:
         return None
     summary = answer.summary.strip() or rule_summary(unit)
     item = build_item(
-        f"i{unit.id[1:]}", text=outline.text, units=[unit], category=category, summary=summary,
-        status="repaired" if (repairs or reasked) else "ok", notes=notes,
+        f"i{unit.id[1:]}",
+        text=outline.text,
+        units=[unit],
+        category=category,
+        summary=summary,
+        status="repaired" if (repairs or reasked) else "ok",
+        notes=notes,
     )
     bad = ungrounded_figures(item)
     if bad:  # last line of defence: never ship an ungrounded figure
-        item = item.model_copy(update={
-            "summary": rule_summary(unit),
-            "status": "repaired",
-            "validation": [*item.validation, ValidationNote(
-                code="ungrounded_summary", message="summary replaced by the unit's lead",
-                value=", ".join(bad))],
-        })
+        item = item.model_copy(
+            update={
+                "summary": rule_summary(unit),
+                "status": "repaired",
+                "validation": [
+                    *item.validation,
+                    ValidationNote(
+                        code="ungrounded_summary",
+                        message="summary replaced by the unit's lead",
+                        value=", ".join(bad),
+                    ),
+                ],
+            }
+        )
     return item

@@ -11,9 +11,9 @@ from pathlib import Path
 from ._version import __version__
 from .documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .errors import InputError
+from .grounding import ExtractResult
 from .metadata import guess_metadata
 from .rules import rules_items
-from .grounding import ExtractResult
 from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span
 from .sections import Outline, parse_outline
 from .settings import Settings

@@ -18,10 +18,18 @@ from .chunking import Chunk
 
 Language = Literal["zh", "en"]
 ROLE_HINTS: dict[Language, dict[str, str]] = {
-    "zh": {"achievement": "achievement（成效）", "shortcoming": "shortcoming（问题）",
-           "plan": "plan（计划）", "other": "none（非要点）"},
-    "en": {"achievement": "achievement", "shortcoming": "shortcoming", "plan": "plan",
-           "other": "none"},
+    "zh": {
+        "achievement": "achievement（成效）",
+        "shortcoming": "shortcoming（问题）",
+        "plan": "plan（计划）",
+        "other": "none（非要点）",
+    },
+    "en": {
+        "achievement": "achievement",
+        "shortcoming": "shortcoming",
+        "plan": "plan",
+        "other": "none",
+    },
 }
 _TEMPLATES = ("system", "user", "section")
 
@@ -69,7 +77,9 @@ def render_units(chunk: Chunk, language: Language) -> str:
 
 def build_messages(chunk: Chunk, *, title: str | None, language: Language) -> list[dict[str, str]]:
     """System + user messages for one chunk."""
-    user = template("user", language).format(title=title or "-", sections=render_units(chunk, language))
+    user = template("user", language).format(
+        title=title or "-", sections=render_units(chunk, language)
+    )
     return [
         {"role": "system", "content": template("system", language).strip()},
         {"role": "user", "content": user.strip()},

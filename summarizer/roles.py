@@ -21,18 +21,68 @@ Role = Literal["achievement", "shortcoming", "plan", "other"]
 #: "存在的不足、原因和问题整改情况" as shortcoming.
 HEADING_KEYWORDS: dict[Role, tuple[str, ...]] = {
     "achievement": (
-        "整改情况", "整改落实", "工作回顾", "回顾", "主要举措", "举措和成效", "主要成效", "工作成效",
-        "主要做法", "工作开展情况", "完成情况", "进展情况", "主要工作", "取得的成绩", "成绩",
-        "工作情况", "基本情况", "履行", "Achievements", "Progress", "Review",
+        "整改情况",
+        "整改落实",
+        "工作回顾",
+        "回顾",
+        "主要举措",
+        "举措和成效",
+        "主要成效",
+        "工作成效",
+        "主要做法",
+        "工作开展情况",
+        "完成情况",
+        "进展情况",
+        "主要工作",
+        "取得的成绩",
+        "成绩",
+        "工作情况",
+        "基本情况",
+        "履行",
+        "Achievements",
+        "Progress",
+        "Review",
     ),
     "shortcoming": (
-        "存在的问题", "存在问题", "主要问题", "问题和不足", "困难和问题", "不足", "差距", "短板",
-        "薄弱", "原因", "挑战", "Problems", "Shortcomings", "Challenges", "Weaknesses",
+        "存在的问题",
+        "存在问题",
+        "主要问题",
+        "问题和不足",
+        "困难和问题",
+        "不足",
+        "差距",
+        "短板",
+        "薄弱",
+        "原因",
+        "挑战",
+        "Problems",
+        "Shortcomings",
+        "Challenges",
+        "Weaknesses",
     ),
     "plan": (
-        "下一步", "今后", "工作展望", "展望", "工作安排", "初步安排", "主要安排", "工作计划",
-        "工作打算", "工作思路", "总体要求", "主要任务", "目标任务", "预期目标", "主要目标", "重点任务", "奋斗目标",
-        "工作建议", "Plans", "Next steps", "Outlook", "Priorities",
+        "下一步",
+        "今后",
+        "工作展望",
+        "展望",
+        "工作安排",
+        "初步安排",
+        "主要安排",
+        "工作计划",
+        "工作打算",
+        "工作思路",
+        "总体要求",
+        "主要任务",
+        "目标任务",
+        "预期目标",
+        "主要目标",
+        "重点任务",
+        "奋斗目标",
+        "工作建议",
+        "Plans",
+        "Next steps",
+        "Outlook",
+        "Priorities",
     ),
 }
 
@@ -87,6 +137,8 @@ def unit_role_override(text: str, role: Role, *, year: int | None = None) -> Rol
         if m and int(m.group(1)) > year and "将" in text[:80]:
             return "plan"
     first = re.split(r"[。！？!?]", head, maxsplit=1)[0]
-    if role == "achievement" and (_SHORTFALL_OPENERS.match(head) or _SHORTFALL_PHRASES.search(first)):
+    if role == "achievement" and (
+        _SHORTFALL_OPENERS.match(head) or _SHORTFALL_PHRASES.search(first)
+    ):
         return "shortcoming"
     return role

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .grounding import build_item
-from .schema import CATEGORIES, Category, Item
+from .schema import Category, Item
 from .sections import Outline, Unit
 
 MIN_LEAD = 6  #: a lead shorter than this is not a useful summary; use the first sentence
@@ -23,14 +23,14 @@ def rule_summary(unit: Unit, limit: int = 80) -> str:
     body = unit.text[len(unit.marker) :].strip() if unit.marker else unit.text.strip()
     for stop in "。！？!?；;":
         cut = body.find(stop)
-        if 0 < cut:
+        if cut > 0:
             body = body[:cut]
     return body[:limit] or unit.text[:limit]
 
 
 def rule_category(unit: Unit) -> Category | None:
     """The category a unit's role maps to, or None for units that state no item."""
-    return unit.role if unit.role in CATEGORIES else None  # type: ignore[return-value]
+    return unit.role if unit.role != "other" else None
 
 
 def rules_items(outline: Outline, units: Iterable[Unit] | None = None) -> list[Item]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from .documents import Document
@@ -62,7 +63,7 @@ _INLINE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _BOUNDARY_BEFORE = set("。；;，,：:！？!?、）)”\"' \t\n\u3000\u2002\u00a0")
 _SENTENCE_END = "。！？!?"
 _CLAUSE_SPLIT = re.compile(r"[；;]")
-_TERMINAL = "。！？!?；;：:”\"）)…"
+_TERMINAL = '。！？!?；;：:”"）)…'
 _INTRO = re.compile(r"(以下|如下|主要(表现|体现)在|具体(如下|是))[^。；]{0,12}[：:。]?$")
 _DATE_LINE = re.compile(
     r"^[（(]?[^\d\n]{0,12}[\d〇零一二三四五六七八九十]{2,4}\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,2}\s*[月.\-/]"
@@ -181,8 +182,7 @@ def _classify_lines(lines: list[_Line]) -> None:
         # unmarked
         prev = lines[i - 1] if i > 0 else None
         if _DATE_LINE.match(line.text) or (
-            len(line.text) <= 60
-            and (_INTRO.search(line.text) or line.text.endswith(("：", ":")))
+            len(line.text) <= 60 and (_INTRO.search(line.text) or line.text.endswith(("：", ":")))
         ):
             line.kind = "skip"
         elif (
@@ -340,7 +340,7 @@ def _split_clauses(
     """Split a shortcoming/plan unit at ；-separated listed clauses."""
     cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, off, end)]
     bounds = [off] + [c for c in cuts if c < end] + [end]
-    pieces = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip(_WS)]
+    pieces = [(a, b) for a, b in pairwise(bounds) if text[a:b].strip(_WS)]
     merged: list[tuple[int, int]] = []
     for a, b in pieces:
         if merged and len(text[a:b].strip(_WS)) < MIN_CLAUSE:
@@ -416,7 +416,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             continue
         if line.start < body_start:
             continue  # title and preamble: they introduce the report, state no item
-        sec = _innermost(sections, line.start)
+        owner = _innermost(sections, line.start)
         start, body_text, marker = line.start, line.text, line.marker
         # A heading with exactly one unmarked paragraph under it is one point.
         prev = lines[i - 1] if i > 0 else None
@@ -432,18 +432,18 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             and prev.start in heading_starts
         ):
             start, body_text, marker = prev.start, text[prev.start : line.end], prev.marker
-        role: Role = sec.role if sec else "achievement"
-        for s, e, mk in _split_paragraph(start, body_text, marker, role):
+        base_role: Role = owner.role if owner else "achievement"
+        for s, e, mk in _split_paragraph(start, body_text, marker, base_role):
             s, e = _trim(text, s, e)
             if s >= e:
                 continue
             utext = text[s:e]
-            body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
-            final_role = unit_role_override(utext, role, year=year)
+            unit_body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
+            final_role = unit_role_override(utext, base_role, year=year)
             source: RoleSource = (
                 "wording"
-                if final_role != role
-                else ("heading" if sec is not None and sec.role_explicit else "position")
+                if final_role != base_role
+                else ("heading" if owner is not None and owner.role_explicit else "position")
             )
             units.append(
                 Unit(
@@ -451,11 +451,11 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
                     start=s,
                     end=e,
                     text=utext,
-                    section=sec.id if sec else None,
-                    path=sec.path if sec else (),
+                    section=owner.id if owner else None,
+                    path=owner.path if owner else (),
                     role=final_role,
                     marker=mk,
-                    lead=lead_clause(body.split("\n")[0]),
+                    lead=lead_clause(unit_body.split("\n")[0]),
                     role_source=source,
                 )
             )

@@ -101,10 +101,17 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         conv: dict[str, Any] = {
-            "temperature": float, "timeout": float, "max_output_tokens": int,
-            "max_retries": int, "reasks": int, "concurrency": int, "chunk_tokens": int,
+            "temperature": float,
+            "timeout": float,
+            "max_output_tokens": int,
+            "max_retries": int,
+            "reasks": int,
+            "concurrency": int,
+            "chunk_tokens": int,
             "chunk_units": int,
-            "doc_token_budget": int, "cache": _to_bool, "cache_dir": Path,
+            "doc_token_budget": int,
+            "cache": _to_bool,
+            "cache_dir": Path,
         }
         for f in fields(cls):
             raw = env.get(f"SUMMARIZER_{f.name.upper()}")

@@ -14,6 +14,7 @@ replaced by the unit's lead clause, and each change is recorded as a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
@@ -60,7 +61,7 @@ def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) 
 def _terms(text: str) -> set[str]:
     """CJK character bigrams and lowercased Latin words of 3+ letters."""
     cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    terms = {a + b for a, b in zip(cjk, cjk[1:], strict=False)}
+    terms = {a + b for a, b in pairwise(cjk)}
     word = ""
     for c in text.lower() + " ":
         if c.isascii() and c.isalpha():
@@ -82,7 +83,10 @@ def relevance_problem(unit_id: str, summary: str, unit_text: str) -> str | None:
         return f"{unit_id}: write the summary in Chinese, the language of {unit_id}"
     shared = len(terms & _terms(unit_text)) / len(terms)
     if shared < MIN_SHARED:
-        return f"{unit_id}: the summary does not describe the text of {unit_id}; summarise {unit_id} itself"
+        return (
+            f"{unit_id}: the summary does not describe the text of {unit_id}; "
+            f"summarise {unit_id} itself"
+        )
     return None
 
 
@@ -163,12 +167,14 @@ def repair(
                 )
             )
     summary = answer.summary
-    bad = [f.text for f in find_figures(summary) if not any(values_match(f.value, v) for v in allowed)]
+    bad = [
+        f.text for f in find_figures(summary) if not any(values_match(f.value, v) for v in allowed)
+    ]
     if bad:
         notes.append(
             ValidationNote(
                 code="ungrounded_summary",
-                message=f"summary stated {', '.join(bad)}, not in {unit_id}; replaced by the unit's lead",
+                message=f"summary stated {', '.join(bad)}, not in {unit_id}; replaced by its lead",
                 value=summary,
             )
         )
@@ -189,5 +195,9 @@ def ungrounded_figures(item: Item) -> list[str]:
     """Figures an item states (figure list or summary) that its evidence does not contain."""
     values = [f.value for span in item.evidence for f in find_figures(span.text)]
     bad = [f.text for f in item.figures if not any(values_match(f.value, v) for v in values)]
-    bad += [f.text for f in find_figures(item.summary) if not any(values_match(f.value, v) for v in values)]
+    bad += [
+        f.text
+        for f in find_figures(item.summary)
+        if not any(values_match(f.value, v) for v in values)
+    ]
     return bad

@@ -76,7 +76,9 @@ def test_cli_run_writes_outputs_and_exit_status(tmp_path: Path) -> None:
     assert code == 1
 
 
-def test_cli_user_mistakes_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_user_mistakes_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["run", str(tmp_path / "missing"), "-o", str(tmp_path / "o"), "--backend", "rules"])
     err = capsys.readouterr().err
     assert code == 2 and "no such file" in err and "Traceback" not in err
@@ -92,15 +94,27 @@ def test_cli_help_explains_commands() -> None:
 
 def test_cli_eval_prints_table_and_gates_on_baseline(tmp_path: Path) -> None:
     out = tmp_path / "ev"
-    r = CliRunner().invoke(app, ["-q", "eval", str(ROOT / "evals" / "seed.yaml"),
-                                 "--backend", "rules", "-o", str(out)])
+    r = CliRunner().invoke(
+        app, ["-q", "eval", str(ROOT / "evals" / "seed.yaml"), "--backend", "rules", "-o", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert "TOTAL" in r.output and (out / "eval_report.html").is_file()
     # a baseline that claims more than we reach must fail the gate
     base = json.loads((out / "eval_report.json").read_text(encoding="utf-8"))
     base["totals"]["items"]["f1"] = 1.5
     (tmp_path / "base.json").write_text(json.dumps(base), encoding="utf-8")
-    r = CliRunner().invoke(app, ["-q", "eval", str(ROOT / "evals" / "seed.yaml"), "--pred",
-                                 str(out / "predictions"), "-o", str(tmp_path / "ev2"),
-                                 "--baseline", str(tmp_path / "base.json")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "-q",
+            "eval",
+            str(ROOT / "evals" / "seed.yaml"),
+            "--pred",
+            str(out / "predictions"),
+            "-o",
+            str(tmp_path / "ev2"),
+            "--baseline",
+            str(tmp_path / "base.json"),
+        ],
+    )
     assert r.exit_code == 1, r.output

@@ -35,21 +35,38 @@ UNITS = [u.id for u in parse_outline(document_from_text(TEXT)).units]
 
 
 def settings_for(fake: FakeOpenAI, tmp_path: Path, **kw: object) -> Settings:
-    base = dict(backend="llm", base_url=fake.base_url, model="fake-model", cache=False,
-                cache_dir=tmp_path / "cache", chunk_units=8, max_retries=1, timeout=5.0,
-                reasks=1)
+    base = dict(
+        backend="llm",
+        base_url=fake.base_url,
+        model="fake-model",
+        cache=False,
+        cache_dir=tmp_path / "cache",
+        chunk_units=8,
+        max_retries=1,
+        timeout=5.0,
+        reasks=1,
+    )
     base.update(kw)
     return Settings(**base)  # type: ignore[arg-type]
 
 
 def good(**override: dict[str, object]) -> dict[str, object]:
     answers = {
-        "u1": {"category": "achievement", "summary": "召开专题会议4次，办结信访举报11宗。",
-               "figures": ["4次", "11宗"]},
-        "u2": {"category": "achievement", "summary": "开展普法活动8场并发放宣传资料。",
-               "figures": ["8场"]},
-        "u3": {"category": "shortcoming", "summary": "执法人员依法行政能力有待提升。",
-               "figures": []},
+        "u1": {
+            "category": "achievement",
+            "summary": "召开专题会议4次，办结信访举报11宗。",
+            "figures": ["4次", "11宗"],
+        },
+        "u2": {
+            "category": "achievement",
+            "summary": "开展普法活动8场并发放宣传资料。",
+            "figures": ["8场"],
+        },
+        "u3": {
+            "category": "shortcoming",
+            "summary": "执法人员依法行政能力有待提升。",
+            "figures": [],
+        },
         "u4": {"category": "plan", "summary": "继续加强执法队伍建设。", "figures": []},
     }
     answers.update(override)
@@ -66,7 +83,9 @@ def test_valid_answer_gives_model_summaries_with_exact_evidence(
     fake_openai.enqueue(answer(good()))
     s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
     assert [it.summary for it in s.achievements] == [
-        "召开专题会议4次，办结信访举报11宗。", "开展普法活动8场并发放宣传资料。"]
+        "召开专题会议4次，办结信访举报11宗。",
+        "开展普法活动8场并发放宣传资料。",
+    ]
     assert len(s.shortcomings) == 1 and len(s.plans) == 1
     for it in s.items():
         assert TEXT[it.evidence[0].start : it.evidence[0].end] == it.evidence[0].text
@@ -119,8 +138,9 @@ def test_wrong_unit_id_is_reasked_then_read_leniently(
 def test_model_may_not_override_a_heading_but_may_judge_position(
     fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    fake_openai.enqueue(answer(good(u3={"category": "plan", "summary": "执法人员能力有待提升。",
-                                        "figures": []})))
+    fake_openai.enqueue(
+        answer(good(u3={"category": "plan", "summary": "执法人员能力有待提升。", "figures": []}))
+    )
     s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
     assert len(s.shortcomings) == 1
     assert s.shortcomings[0].validation[0].code == "category_kept"
@@ -154,8 +174,11 @@ def test_document_over_budget_is_refused_and_batch_goes_on(
         summarize(TEXT, settings=settings_for(fake_openai, tmp_path, doc_token_budget=10))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text(TEXT, encoding="utf-8")
-    result = summarize_folder([tmp_path / "in"], tmp_path / "out",
-                              settings=settings_for(fake_openai, tmp_path, doc_token_budget=10))
+    result = summarize_folder(
+        [tmp_path / "in"],
+        tmp_path / "out",
+        settings=settings_for(fake_openai, tmp_path, doc_token_budget=10),
+    )
     assert result.failed and "budget" in (result.failed[0].error or "")
     assert not fake_openai.chat_requests
     rows = [json.loads(x) for x in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]

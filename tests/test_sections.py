@@ -129,14 +129,19 @@ def test_no_headings_every_paragraph_is_a_unit() -> None:
 
 
 def test_excluded_ranges_are_skipped() -> None:
-    text = "标题\n无障碍版 长者助手\n这是一段足够长的前言文字，说明背景，现报告如下。\n一、工作回顾\n完成了工作。\n"
+    text = (
+        "标题\n无障碍版 长者助手\n这是一段足够长的前言文字，说明背景，现报告如下。\n"
+        "一、工作回顾\n完成了工作。\n"
+    )
     nav = text.index("无障碍版")
     doc = Document(doc_id="t", text=text, excluded=((nav, nav + len("无障碍版 长者助手")),))
     o = parse_outline(doc)
     assert all("无障碍" not in u.text for u in o.units)
 
 
-@pytest.mark.parametrize("gold_path", sorted((SEED / "gold").glob("*.json")), ids=lambda p: p.stem[:3])
+@pytest.mark.parametrize(
+    "gold_path", sorted((SEED / "gold").glob("*.json")), ids=lambda p: p.stem[:3]
+)
 def test_seed_units_cover_gold_items(gold_path: Path) -> None:
     """Every gold item is one unit with the gold category (structure alone, no model)."""
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
