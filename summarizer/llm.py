@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from types import TracebackType
@@ -53,10 +54,13 @@ class LLMBackend:
         self.model = settings.model
         self._version = ""
         self.local = False
+        self._configured_url = settings.base_url
+        self._count: Callable[[str], int] = len
 
     def __enter__(self) -> LLMBackend:
         from .localmodel import local_endpoint
 
+        self._configured_url = self.settings.base_url
         self.local = not self.settings.base_url or is_local_url(self.settings.base_url)
         settings = self._stack.enter_context(local_endpoint(self.settings))
         if not settings.model:
@@ -69,6 +73,11 @@ class LLMBackend:
 
             cache = ResponseCache(settings.cache_dir / "responses.sqlite3")
         self.settings, self.model = settings, settings.model
+        self._count = lambda t: count_tokens(t, settings.model)
+        if not self._configured_url:  # the embedded model: count with its own tokenizer
+            from .localmodel import resolve_model_path, token_counter
+
+            self._count = token_counter(resolve_model_path(self.settings))
         self.client = self._stack.enter_context(LLMClient(settings, cache=cache))
         return self
 
@@ -87,7 +96,7 @@ class LLMBackend:
         units = list(outline.units)
         chunks = make_chunks(
             units,
-            count_tokens=lambda t: count_tokens(t, settings.model),
+            count_tokens=self._count,
             budget=settings.chunk_tokens,
             max_units=settings.chunk_units or (1 if self.local else 8),
         )

@@ -35,6 +35,7 @@ import importlib.util
 import logging
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -298,6 +299,19 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
+#: Runs in the child before exec'ing the server: asks Linux to SIGTERM the server
+#: when this process dies (even by SIGKILL), so no orphan keeps the port and RAM.
+_LAUNCHER = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except Exception:
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("parent exited before the model server started")
+os.execv(sys.executable, [sys.executable, "-m", "llama_cpp.server", *sys.argv[2:]])
+"""
+
 _LIVE: set[LocalServer] = set()
 _LIVE_LOCK = threading.Lock()
 
@@ -317,6 +331,11 @@ class LocalServer:
 
         with LocalServer(resolve_model_path(settings)) as server:
             client = LLMClient(settings.with_(base_url=server.base_url, model=server.model))
+
+    On Linux the server gets SIGTERM when the process that started it dies, even
+    by SIGKILL (``PR_SET_PDEATHSIG``); the kernel ties this to the starting
+    *thread*, so start it from a thread that outlives the ``with`` block (the main
+    thread, as the pipeline does).
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1`` once started.
@@ -365,9 +384,8 @@ class LocalServer:
         return cls(resolve_model_path(settings), **options)
 
     def command(self) -> list[str]:
-        """The server command line."""
-        return [
-            sys.executable, "-m", "llama_cpp.server",
+        """The server command line (on Linux behind a launcher that ties it to us)."""
+        args = [
             "--model", str(self.model_path),
             "--model_alias", self.model,
             "--host", self.host,
@@ -377,6 +395,9 @@ class LocalServer:
             "--n_threads_batch", str(self.n_threads),
             *self.extra_args,
         ]  # fmt: skip
+        if sys.platform.startswith("linux"):
+            return [sys.executable, "-c", _LAUNCHER, str(os.getpid()), *args]
+        return [sys.executable, "-m", "llama_cpp.server", *args]
 
     @property
     def running(self) -> bool:
@@ -509,6 +530,8 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080) -> i
         The server's exit code (0 after Ctrl-C).
     """
     server = LocalServer(resolve_model_path(settings), host=host, port=port)
+    if threading.current_thread() is threading.main_thread():  # `kill` stops it cleanly too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with server:
         print(
             f"serving {server.model} at {server.base_url} (Ctrl-C to stop)\n"
