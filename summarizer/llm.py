@@ -20,6 +20,7 @@ when nothing can be produced.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from .validation import UnitAnswer, answer_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
 EXPECTED_OUTPUT_PER_UNIT = 70  #: completion tokens one unit's answer takes, for estimates
+OUTPUT_CAP_PER_UNIT = 320  #: completion tokens allowed per unit (stops a looping model early)
 
 
 class LLMBackend:
@@ -109,11 +111,8 @@ class LLMBackend:
         version = prompt_version(language)
         self._version = version
         by_id = {u.id: u for u in units}
-        title = outline.text[: outline.preamble[1]].strip().split("\n")[0][:80] or None
         with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
-            results = list(
-                pool.map(lambda c: self._chunk(c, by_id, outline, title, language), chunks)
-            )
+            results = list(pool.map(lambda c: self._chunk(c, by_id, outline, language), chunks))
         items: list[Item] = []
         usage = Usage()
         warnings: list[str] = [f"estimated {estimate} tokens before the run"]
@@ -140,13 +139,12 @@ class LLMBackend:
         chunk: Chunk,
         by_id: dict[str, Unit],
         outline: Outline,
-        title: str | None,
         language: Language,
     ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
         assert self.client is not None  # set in __enter__; internal invariant
         units = [by_id[i] for i in chunk.unit_ids]
         allowed = {u.id: [f.value for f in unit_figures(outline.text, [u])] for u in units}
-        messages = build_messages(chunk, title=title, language=language)
+        messages = build_messages(chunk, language=language)
         t = time.perf_counter()
         try:
             answer, usage = self.client.structured(
@@ -154,6 +152,7 @@ class LLMBackend:
                 answer_model(chunk.unit_ids),
                 context={"figures": allowed, "texts": {u.id: u.text for u in units}},
                 cache_key_extra=self._version,
+                max_tokens=min(self.settings.max_output_tokens, OUTPUT_CAP_PER_UNIT * len(units)),
             )
             answers, reasked = answer.answers(), False
         except ModelError as e:
@@ -187,11 +186,10 @@ def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | Non
     if raw is None:
         return None
     model = answer_model(unit_ids, validate=False)
-    try:
-        parsed = (
-            model.model_validate_json(raw) if isinstance(raw, str) else model.model_validate(raw)
-        )
-    except Exception:  # unreadable: the caller falls back to rules
+    try:  # strict=False: small models put raw newlines inside JSON strings
+        data = json.loads(raw, strict=False) if isinstance(raw, str) else raw
+        parsed = model.model_validate(data)
+    except (ValueError, TypeError):  # unreadable (pydantic's ValidationError is a ValueError)
         return None
     return parsed.answers()
 
@@ -237,7 +235,7 @@ def _item(
     answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
     category: Category | None
-    if unit.role_source == "position" or (rule_cat is None and unit.role_source == "wording"):
+    if unit.role_source == "position":  # structure gives no role: the model judges
         category = answer.category if answer.category in CATEGORIES else None
     else:
         category = rule_cat

@@ -75,11 +75,13 @@ def render_units(chunk: Chunk, language: Language) -> str:
     return "".join(parts)
 
 
-def build_messages(chunk: Chunk, *, title: str | None, language: Language) -> list[dict[str, str]]:
-    """System + user messages for one chunk."""
-    user = template("user", language).format(
-        title=title or "-", sections=render_units(chunk, language)
-    )
+def build_messages(chunk: Chunk, *, language: Language) -> list[dict[str, str]]:
+    """System + user messages for one chunk.
+
+    The report's title is not sent: it adds tokens to every call and small
+    models copy it into their summaries.
+    """
+    user = template("user", language).format(sections=render_units(chunk, language))
     return [
         {"role": "system", "content": template("system", language).strip()},
         {"role": "user", "content": user.strip()},

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
@@ -34,7 +34,7 @@ class UnitAnswer(BaseModel):
 
     category: UnitCategory
     summary: str = Field(max_length=SUMMARY_MAX)
-    figures: list[str] = Field(default_factory=list, max_length=8)
+    figures: list[Annotated[str, Field(max_length=24)]] = Field(default_factory=list, max_length=6)
 
 
 def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) -> list[str]:

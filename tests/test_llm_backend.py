@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_openai import FakeOpenAI, answer, status
+from fake_openai import FakeOpenAI, answer, malformed, status
 
 from summarizer import Settings, summarize, summarize_folder
 from summarizer.documents import document_from_text
@@ -183,3 +183,17 @@ def test_document_over_budget_is_refused_and_batch_goes_on(
     assert not fake_openai.chat_requests
     rows = [json.loads(x) for x in (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()]
     assert rows[0]["status"] == "failed"
+
+
+def test_raw_newline_in_a_json_string_is_read_leniently_and_still_checked(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    """Small models put raw newlines in JSON strings; the answer is kept, then grounded."""
+    body = json.dumps(good(), ensure_ascii=False).replace(
+        "办结信访举报11宗。", "办结信访\n举报11宗。"
+    )
+    fake_openai.enqueue(malformed(body), malformed(body))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    first = s.achievements[0]
+    assert first.summary == "召开专题会议4次，办结信访\n举报11宗。"
+    assert first.status == "repaired" and not ungrounded_figures(first)
