@@ -30,15 +30,16 @@ from types import TracebackType
 from typing import Any
 
 from .chunking import Chunk, make_chunks
-from .client import LLMClient, count_tokens, is_local_url
+from .client import LLMClient, is_local_url
 from .documents import Document
 from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
 from .prompting import Language, build_messages, detect_language, prompt_version
-from .rules import rule_category, rule_summary
+from .rules import item_id, rule_category, rule_item, rule_summary
 from .schema import CATEGORIES, Category, Item, Usage, ValidationNote
 from .sections import Outline, Unit
 from .settings import Settings
+from .tokens import count_tokens
 from .validation import UnitAnswer, answer_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
@@ -196,22 +197,8 @@ def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | Non
 
 def _fallback(units: list[Unit], outline: Outline, reason: str) -> list[Item]:
     note = ValidationNote(code="fallback_rules", message=reason)
-    items = []
-    for u in units:
-        category = rule_category(u)
-        if category is not None:
-            items.append(
-                build_item(
-                    f"i{u.id[1:]}",
-                    text=outline.text,
-                    units=[u],
-                    category=category,
-                    summary=rule_summary(u),
-                    status="fallback",
-                    notes=[note],
-                )
-            )
-    return items
+    made = (rule_item(u, outline.text, status="fallback", notes=[note]) for u in units)
+    return [it for it in made if it is not None]
 
 
 def _item(
@@ -220,18 +207,8 @@ def _item(
     notes: list[ValidationNote] = []
     rule_cat = rule_category(unit)
     if answer is None:  # cannot happen with a schema-valid answer; kept for lenient reads
-        if rule_cat is None:
-            return None
-        notes.append(ValidationNote(code="missing_answer", message="the model gave no answer"))
-        return build_item(
-            f"i{unit.id[1:]}",
-            text=outline.text,
-            units=[unit],
-            category=rule_cat,
-            summary=rule_summary(unit),
-            status="fallback",
-            notes=notes,
-        )
+        missing = ValidationNote(code="missing_answer", message="the model gave no answer")
+        return rule_item(unit, outline.text, status="fallback", notes=[missing])
     answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
     category: Category | None
@@ -253,7 +230,7 @@ def _item(
         return None
     summary = answer.summary.strip() or rule_summary(unit)
     item = build_item(
-        f"i{unit.id[1:]}",
+        item_id(unit),
         text=outline.text,
         units=[unit],
         category=category,

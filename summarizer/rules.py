@@ -6,10 +6,10 @@ figures from the number finder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .grounding import build_item
-from .schema import Category, Item
+from .schema import Category, Item, ValidationNote, ValidationStatus
 from .sections import Outline, Unit
 
 MIN_LEAD = 6  #: a lead shorter than this is not a useful summary; use the first sentence
@@ -33,20 +33,34 @@ def rule_category(unit: Unit) -> Category | None:
     return unit.role if unit.role != "other" else None
 
 
+def item_id(unit: Unit) -> str:
+    """The id of the item built from ``unit`` (stable across backends)."""
+    return f"i{unit.id[1:]}"
+
+
+def rule_item(
+    unit: Unit,
+    text: str,
+    *,
+    status: ValidationStatus = "ok",
+    notes: Sequence[ValidationNote] = (),
+) -> Item | None:
+    """The rules item of one unit (None when the unit states no item)."""
+    category = rule_category(unit)
+    if category is None:
+        return None
+    return build_item(
+        item_id(unit),
+        text=text,
+        units=[unit],
+        category=category,
+        summary=rule_summary(unit),
+        status=status,
+        notes=notes,
+    )
+
+
 def rules_items(outline: Outline, units: Iterable[Unit] | None = None) -> list[Item]:
     """One item per unit whose role is a category, in document order."""
-    items: list[Item] = []
-    for unit in outline.units if units is None else units:
-        category = rule_category(unit)
-        if category is None:
-            continue
-        items.append(
-            build_item(
-                f"i{unit.id[1:]}",
-                text=outline.text,
-                units=[unit],
-                category=category,
-                summary=rule_summary(unit),
-            )
-        )
-    return items
+    chosen = outline.units if units is None else units
+    return [it for u in chosen if (it := rule_item(u, outline.text)) is not None]
