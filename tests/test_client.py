@@ -20,7 +20,7 @@ from fake_openai import (
 )
 from pydantic import BaseModel, ValidationInfo, field_validator
 
-from summarizer import client as client_mod
+from summarizer import tokens as tokens_mod
 from summarizer.cache import ResponseCache
 from summarizer.client import (
     LLMClient,
@@ -393,7 +393,7 @@ def test_encodings_load_only_from_local_files(
 
     monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail("network used"))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # empty cache: o200k is not there
-    assert client_mod._load_encoding.__wrapped__("o200k_base") is None
+    assert tokens_mod._load_encoding.__wrapped__("o200k_base") is None
 
 
 def test_estimate_tokens_counts_cjk_per_character() -> None:
