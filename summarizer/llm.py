@@ -235,6 +235,7 @@ def _item(
         units=[unit],
         category=category,
         summary=summary,
+        topic=(answer.topic or "").strip() or None,
         status="repaired" if (repairs or reasked) else "ok",
         notes=notes,
     )

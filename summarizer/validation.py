@@ -35,6 +35,7 @@ class UnitAnswer(BaseModel):
     category: UnitCategory
     summary: str = Field(max_length=SUMMARY_MAX)
     figures: list[Annotated[str, Field(max_length=24)]] = Field(default_factory=list, max_length=6)
+    topic: str | None = Field(default=None, max_length=12)
 
 
 def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) -> list[str]:
