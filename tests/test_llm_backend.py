@@ -56,6 +56,7 @@ def good(**override: dict[str, object]) -> dict[str, object]:
             "category": "achievement",
             "summary": "召开专题会议4次，办结信访举报11宗。",
             "figures": ["4次", "11宗"],
+            "topic": "组织领导",
         },
         "u2": {
             "category": "achievement",
@@ -197,3 +198,9 @@ def test_raw_newline_in_a_json_string_is_read_leniently_and_still_checked(
     first = s.achievements[0]
     assert first.summary == "召开专题会议4次，办结信访\n举报11宗。"
     assert first.status == "repaired" and not ungrounded_figures(first)
+
+
+def test_topic_reaches_the_item(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.enqueue(answer(good()))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert s.achievements[0].topic == "组织领导" and s.achievements[1].topic is None
