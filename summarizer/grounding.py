@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .numbers import Figure, find_figures
-from .schema import Category, FigureOut, Item, Span, Usage, ValidationNote, ValidationStatus
+from .schema import (
+    CallRecord,
+    Category,
+    FigureOut,
+    Item,
+    Span,
+    Usage,
+    ValidationNote,
+    ValidationStatus,
+)
 from .sections import Unit
 
 
@@ -83,3 +92,5 @@ class ExtractResult:
     warnings: list[str] = field(default_factory=list)
     #: what the backend left out or removed, with reasons (never silently)
     removed: list[ValidationNote] = field(default_factory=list)
+    estimated_tokens: int | None = None
+    calls: list[CallRecord] = field(default_factory=list)

@@ -34,9 +34,9 @@ from .client import LLMClient, is_local_url
 from .documents import Document
 from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
-from .prompting import Language, build_messages, detect_language, prompt_version
+from .prompting import Language, build_messages, detect_language, prompt_version, template
 from .rules import item_id, rule_category, rule_item, rule_summary
-from .schema import CATEGORIES, Category, Item, Usage, ValidationNote
+from .schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
 from .sections import Outline, Unit
 from .settings import Settings
 from .tokens import count_tokens
@@ -44,6 +44,7 @@ from .validation import UnitAnswer, answer_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
 EXPECTED_OUTPUT_PER_UNIT = 70  #: completion tokens one unit's answer takes, for estimates
+PROMPT_OVERHEAD_PER_CALL = 40  #: chat template and section header tokens per call, for estimates
 OUTPUT_CAP_PER_UNIT = 320  #: completion tokens allowed per unit (stops a looping model early)
 
 
@@ -55,7 +56,6 @@ class LLMBackend:
         self._stack = ExitStack()
         self.client: LLMClient | None = None
         self.model = settings.model
-        self._version = ""
         self.local = False
         self._configured_url = settings.base_url
         self._count: Callable[[str], int] = len
@@ -103,27 +103,45 @@ class LLMBackend:
             budget=settings.chunk_tokens,
             max_units=settings.chunk_units or (1 if self.local else 8),
         )
-        estimate = sum(c.tokens for c in chunks) + EXPECTED_OUTPUT_PER_UNIT * len(units)
+        per_call = self._count(template("system", language)) + PROMPT_OVERHEAD_PER_CALL
+        estimate = (
+            sum(c.tokens for c in chunks)
+            + per_call * len(chunks)
+            + EXPECTED_OUTPUT_PER_UNIT * len(units)
+        )
         if settings.doc_token_budget and estimate > settings.doc_token_budget:
             raise BudgetExceededError(
                 f"{document.doc_id}: about {estimate} tokens needed, over the budget of "
                 f"{settings.doc_token_budget} (raise SUMMARIZER_DOC_TOKEN_BUDGET or split it)"
             )
         version = prompt_version(language)
-        self._version = version
         by_id = {u.id: u for u in units}
         with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
-            results = list(pool.map(lambda c: self._chunk(c, by_id, outline, language), chunks))
+            results = list(
+                pool.map(lambda c: self._chunk(c, by_id, outline, language, version), chunks)
+            )
         items: list[Item] = []
         usage = Usage()
-        warnings: list[str] = [f"estimated {estimate} tokens before the run"]
+        warnings: list[str] = []
         removed: list[ValidationNote] = []
-        for chunk_items, chunk_usage, warning, chunk_removed in results:
+        calls: list[CallRecord] = []
+        for chunk, (chunk_items, chunk_usage, warning, chunk_removed) in zip(
+            chunks, results, strict=True
+        ):
             items.extend(chunk_items)
             removed.extend(chunk_removed)
             usage = usage + chunk_usage
             if warning:
                 warnings.append(warning)
+            repaired = any(it.status != "ok" for it in chunk_items)
+            calls.append(
+                CallRecord(
+                    chunk=chunk.index,
+                    unit_ids=list(chunk.unit_ids),
+                    status="fallback" if warning else ("repaired" if repaired else "ok"),
+                    usage=chunk_usage,
+                )
+            )
         if chunks and all(r[2] for r in results):
             log.warning("%s: every chunk fell back to rules", document.doc_id)
         return ExtractResult(
@@ -133,6 +151,8 @@ class LLMBackend:
             prompt_version=version,
             warnings=warnings,
             removed=removed,
+            estimated_tokens=estimate,
+            calls=calls,
         )
 
     def _chunk(
@@ -141,6 +161,7 @@ class LLMBackend:
         by_id: dict[str, Unit],
         outline: Outline,
         language: Language,
+        version: str,
     ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
         assert self.client is not None  # set in __enter__; internal invariant
         units = [by_id[i] for i in chunk.unit_ids]
@@ -152,7 +173,7 @@ class LLMBackend:
                 messages,
                 answer_model(chunk.unit_ids),
                 context={"figures": allowed, "texts": {u.id: u.text for u in units}},
-                cache_key_extra=self._version,
+                cache_key_extra=version,
                 max_tokens=min(self.settings.max_output_tokens, OUTPUT_CAP_PER_UNIT * len(units)),
             )
             answers, reasked = answer.answers(), False

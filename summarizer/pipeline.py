@@ -112,6 +112,8 @@ def summarize_document(
             model=result.model,
             prompt_version=result.prompt_version,
             usage=result.usage,
+            estimated_tokens=result.estimated_tokens,
+            calls=result.calls,
             timings={k: round(v, 4) for k, v in timings.items()},
             warnings=warnings,
             text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),

@@ -97,6 +97,15 @@ class Usage(_Model):
         )
 
 
+class CallRecord(_Model):
+    """What one model call (one chunk) cost and how it ended."""
+
+    chunk: int
+    unit_ids: list[str]
+    status: Literal["ok", "repaired", "fallback"]
+    usage: Usage
+
+
 class RunMetadata(_Model):
     """How a summary was produced."""
 
@@ -106,6 +115,10 @@ class RunMetadata(_Model):
     model: str | None = None
     prompt_version: str | None = None
     usage: Usage = Field(default_factory=Usage)
+    estimated_tokens: int | None = Field(
+        default=None, description="Prompt + completion tokens estimated before any call."
+    )
+    calls: list[CallRecord] = Field(default_factory=list, description="Usage per model call.")
     timings: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     text_path: str | None = Field(

@@ -95,6 +95,10 @@ def test_valid_answer_gives_model_summaries_with_exact_evidence(
     assert s.metadata.backend == "llm" and s.metadata.model == "fake-model"
     assert s.metadata.prompt_version and s.metadata.prompt_version.startswith("zh-")
     assert s.metadata.usage.calls == 1 and s.metadata.usage.prompt_tokens == 100
+    assert s.metadata.estimated_tokens and s.metadata.estimated_tokens > 0
+    assert [(c.unit_ids, c.status, c.usage.calls) for c in s.metadata.calls] == [
+        (["u1", "u2", "u3", "u4"], "ok", 1)
+    ]
     # only the units were sent: no preamble, no title repeats of the body
     sent = fake_openai.chat_requests[0].text()
     assert "[u1] 一是强化组织领导" in sent and "现将有关情况报告如下" not in sent
