@@ -4,22 +4,33 @@ For each input the folder gets ``<name>.json`` (the :class:`DocumentSummary`)
 and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 ``summaries.jsonl``, ``manifest.jsonl`` (one status line per document) and
 ``report.md``. One bad document is recorded and the batch goes on.
+
+Runs resume: the manifest is the record of truth (input SHA-256, settings
+fingerprint, status), so a re-run into the same folder redoes only failed,
+changed or missing documents. Documents run ``settings.concurrency`` at a time;
+outputs do not depend on the order they finish in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .documents import SUPPORTED_SUFFIXES
 from .errors import InputError, SummarizerError
-from .pipeline import as_document, open_backend, summarize_document
+from .exports import write_exports
+from .pipeline import Extractor, as_document, open_backend, summarize_document
 from .schema import DocumentSummary, Usage
 from .settings import Settings
 
@@ -37,6 +48,14 @@ class DocOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     figures: int = 0
     warnings: tuple[str, ...] = ()
+    #: True when a previous run had finished it: reused from disk, no model call,
+    #: ``usage`` and ``seconds`` zero (the manifest keeps what it cost then)
+    skipped: bool = False
+
+    @property
+    def label(self) -> str:
+        """Status for people: ``ok``, ``failed`` or ``skipped (done)``."""
+        return "skipped (done)" if self.skipped else self.status
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +69,10 @@ class BatchResult:
     @property
     def failed(self) -> list[DocOutcome]:
         return [o for o in self.outcomes if o.status != "ok"]
+
+    @property
+    def skipped(self) -> list[DocOutcome]:
+        return [o for o in self.outcomes if o.skipped]
 
     @property
     def usage(self) -> Usage:
@@ -76,7 +99,9 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
                 sorted(
                     q
                     for q in p.rglob("*")
-                    if q.is_file() and q.suffix.lower() in SUPPORTED_SUFFIXES
+                    # a broken link is kept so that it is reported, not silently passed over
+                    if (q.is_file() or (q.is_symlink() and not q.exists()))
+                    and q.suffix.lower() in SUPPORTED_SUFFIXES
                 )
             )
         elif p.exists() or p.is_symlink():
@@ -85,7 +110,10 @@ def collect_inputs(paths: Iterable[str | Path]) -> list[Path]:
             raise InputError(f"{p}: no such file or folder")
     if not found:
         raise InputError("no documents found; supported suffixes: " + ", ".join(SUPPORTED_SUFFIXES))
-    return found
+    unique: dict[str, Path] = {}  # a file named twice (or inside a named folder) runs once
+    for f in found:
+        unique.setdefault(os.path.abspath(f), f)
+    return list(unique.values())
 
 
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
@@ -114,6 +142,60 @@ def write_atomic(path: Path, data: str) -> None:
         raise
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes (the input hash recorded in the manifest)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """What must match for a finished output to be reused: the backend and the model."""
+    return f"{settings.backend}:{settings.model}" if settings.backend == "llm" else settings.backend
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The last manifest row per document name (unparseable lines, e.g. cut by a kill, skipped)."""
+    rows: dict[str, dict[str, Any]] = {}
+    if not path.is_file():
+        return rows
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("name"), str):
+            rows.pop(row["name"], None)  # keep first-seen order of the latest rows
+            rows[row["name"]] = row
+    return rows
+
+
+class _LazyBackend:
+    """The extractor, opened on first use only (a fully resumed batch starts no model)."""
+
+    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+        self._settings = settings
+        self._stack = stack
+        self._lock = threading.Lock()
+        self._extractor: Extractor | None = None
+
+    def get(self) -> Extractor:
+        with self._lock:
+            if self._extractor is None:
+                self._extractor = self._stack.enter_context(open_backend(self._settings))
+            return self._extractor
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    index: int
+    path: Path
+    name: str
+    sha256: str
+
+
 def summarize_folder(
     paths: Sequence[str | Path],
     out_dir: str | Path,
@@ -121,90 +203,173 @@ def summarize_folder(
     settings: Settings,
     on_progress: Progress | None = None,
 ) -> BatchResult:
-    """Summarise every document under ``paths`` into ``out_dir``.
+    """Summarise every document under ``paths`` into ``out_dir``, resuming a previous run.
+
+    ``OUT/manifest.jsonl`` is the record of truth: a document whose last row there
+    says ``ok`` for the same input hash and settings fingerprint, and whose
+    ``OUT/<name>.json`` exists, is skipped (no model call; the backend is opened
+    only when some document needs it). Failed and missing documents are (re)done,
+    ``settings.concurrency`` at a time. Rows are appended as documents finish and
+    the manifest is rewritten compacted at the end; ``summaries.jsonl`` and
+    ``report.md`` are rebuilt, in input order, from every finished output.
 
     Args:
         paths: files and/or folders (searched recursively).
         out_dir: the output folder (created if needed).
         settings: how to summarise.
-        on_progress: called after each document with (done, total, outcome).
+        on_progress: called after each document with (done, total, outcome),
+            in completion order.
 
     Returns:
-        The :class:`BatchResult`; failed documents are in it, not raised.
+        The :class:`BatchResult` in input order; failed documents are in it, not raised.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_files(out)
     inputs = collect_inputs(paths)
     taken: set[str] = set()
     names = [output_name(p, taken) for p in inputs]
-    outcomes: list[DocOutcome] = []
-    summaries: list[DocumentSummary] = []
+    fingerprint = settings_fingerprint(settings)
     t0 = time.perf_counter()
     manifest = out / "manifest.jsonl"
-    manifest.write_text("", encoding="utf-8")
-    with open_backend(settings) as extractor:
-        for k, (path, name) in enumerate(zip(inputs, names, strict=True), 1):
-            outcome, summary = _one(path, name, out, settings, extractor)
-            outcomes.append(outcome)
-            if summary is not None:
-                summaries.append(summary)
-            with manifest.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(_manifest_row(outcome), ensure_ascii=False) + "\n")
-            if on_progress:
-                on_progress(k, len(inputs), outcome)
-    result = BatchResult(out, tuple(outcomes), time.perf_counter() - t0)
+    previous = read_manifest(manifest)
+    rows = dict(previous)
+    outcomes: list[DocOutcome | None] = [None] * len(inputs)
+    jobs: list[_Job] = []
+    done = 0
+    for k, (path, name) in enumerate(zip(inputs, names, strict=True)):
+        try:
+            digest = file_sha256(path)
+        except OSError:
+            digest = ""  # unreadable: let the loader report it as a failure
+        skipped = _skipped(previous.get(name), path, name, digest, fingerprint, out)
+        if skipped is None:
+            jobs.append(_Job(k, path, name, digest))
+            continue
+        outcomes[k] = skipped
+        done += 1
+        if on_progress:
+            on_progress(done, len(inputs), skipped)
+    if jobs:
+        with ExitStack() as stack, manifest.open("a", encoding="utf-8") as log:
+            tail = manifest.read_bytes()[-1:]
+            if tail and tail != b"\n":
+                log.write("\n")  # a line cut by a kill stays a line of its own
+            backend = _LazyBackend(settings, stack)  # closed after the pool has drained
+            with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+                futures = {
+                    pool.submit(_one, job.path, job.name, out, settings, backend): job
+                    for job in jobs
+                }
+                for future in as_completed(futures):
+                    job = futures[future]
+                    outcome = future.result()
+                    outcomes[job.index] = outcome
+                    row = _manifest_row(outcome, job.sha256, fingerprint)
+                    rows.pop(job.name, None)
+                    rows[job.name] = row
+                    log.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    log.flush()  # the record survives a kill right after this document
+                    done += 1
+                    if on_progress:
+                        on_progress(done, len(inputs), outcome)
+    final = tuple(o for o in outcomes if o is not None)
+    result = BatchResult(out, final, time.perf_counter() - t0)
+    current = [rows[n] for n in names if n in rows]
+    others = [r for n, r in rows.items() if n not in set(names)]
     write_atomic(
-        out / "summaries.jsonl",
-        "".join(s.model_dump_json() + "\n" for s in summaries),
+        manifest, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in others + current)
     )
+    finished = [_load_summary(out, o.name) for o in final if o.status == "ok"]
+    write_atomic(out / "summaries.jsonl", "".join(s.model_dump_json() + "\n" for s in finished))
+    write_exports(finished, out)
     write_atomic(out / "report.md", render_report(result, settings))
     return result
 
 
-def _one(
-    path: Path, name: str, out: Path, settings: Settings, extractor: object
-) -> tuple[DocOutcome, DocumentSummary | None]:
-    t = time.perf_counter()
+def _remove_stale_temp_files(out: Path) -> None:
+    """Delete temporary files a killed run left behind (``write_atomic``'s ``.NAME.*.tmp``)."""
+    for tmp in out.glob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+
+
+def _skipped(
+    row: dict[str, Any] | None, path: Path, name: str, digest: str, fingerprint: str, out: Path
+) -> DocOutcome | None:
+    """A 'skipped (done)' outcome when ``row`` proves ``name`` is finished, else None."""
+    if (
+        row is None
+        or row.get("status") != "ok"
+        or not digest
+        or row.get("sha256") != digest
+        or row.get("fingerprint") != fingerprint
+    ):
+        return None
     try:
-        document = as_document(path, doc_id=name)
-        summary = summarize_document(document, settings=settings, extractor=extractor)  # type: ignore[arg-type]
-    except SummarizerError as e:
-        return DocOutcome(str(path), name, "failed", str(e), time.perf_counter() - t), None
-    except Exception as e:  # a bug must not stop the night: record it, go on
-        msg = f"internal error ({type(e).__name__}: {e}); please report it"
-        return DocOutcome(str(path), name, "failed", msg, time.perf_counter() - t), None
-    text_file = out / f"{name}.text.txt"
-    write_atomic(text_file, document.text)
-    summary.metadata.text_path = text_file.name
-    write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
-    counts = {
+        summary = _load_summary(out, name)
+    except (OSError, ValueError):  # missing or damaged: do it again
+        return None
+    return DocOutcome(
+        source=str(path),
+        name=name,
+        status="ok",
+        skipped=True,
+        counts=_counts(summary),
+        figures=sum(len(it.figures) for it in summary.items()),
+        warnings=tuple(summary.metadata.warnings),
+    )
+
+
+def _load_summary(out: Path, name: str) -> DocumentSummary:
+    return DocumentSummary.model_validate_json((out / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _counts(summary: DocumentSummary) -> dict[str, int]:
+    return {
         "achievements": len(summary.achievements),
         "shortcomings": len(summary.shortcomings),
         "plans": len(summary.plans),
     }
-    return (
-        DocOutcome(
-            source=str(path),
-            name=name,
-            status="ok",
-            seconds=time.perf_counter() - t,
-            usage=summary.metadata.usage,
-            counts=counts,
-            figures=sum(len(it.figures) for it in summary.items()),
-            warnings=tuple(summary.metadata.warnings),
-        ),
-        summary,
+
+
+def _one(path: Path, name: str, out: Path, settings: Settings, backend: _LazyBackend) -> DocOutcome:
+    t = time.perf_counter()
+    try:
+        document = as_document(path, doc_id=name)
+        summary = summarize_document(document, settings=settings, extractor=backend.get())
+    except SummarizerError as e:
+        return DocOutcome(str(path), name, "failed", str(e), time.perf_counter() - t)
+    except Exception as e:  # a bug must not stop the night: record it, go on
+        msg = f"internal error ({type(e).__name__}: {e}); please report it"
+        return DocOutcome(str(path), name, "failed", msg, time.perf_counter() - t)
+    text_file = out / f"{name}.text.txt"
+    write_atomic(text_file, document.text)
+    summary.metadata.text_path = text_file.name
+    write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
+    return DocOutcome(
+        source=str(path),
+        name=name,
+        status="ok",
+        seconds=time.perf_counter() - t,
+        usage=summary.metadata.usage,
+        counts=_counts(summary),
+        figures=sum(len(it.figures) for it in summary.items()),
+        warnings=tuple(summary.metadata.warnings),
     )
 
 
-def _manifest_row(o: DocOutcome) -> dict[str, object]:
+def _manifest_row(o: DocOutcome, digest: str, fingerprint: str) -> dict[str, object]:
     return {
         "source": o.source,
         "name": o.name,
         "status": o.status,
         "error": o.error,
+        "tokens": o.usage.prompt_tokens + o.usage.completion_tokens,
         "seconds": round(o.seconds, 3),
         "usage": o.usage.model_dump(),
+        "sha256": digest,
+        "fingerprint": fingerprint,
     }
 
 
@@ -216,6 +381,7 @@ def render_report(result: BatchResult, settings: Settings) -> str:
         f"Backend: `{settings.backend}`"
         + (f", model `{settings.model}`" if settings.backend == "llm" and settings.model else ""),
         f"Documents: {len(result.outcomes)}, failed: {len(result.failed)}, "
+        f"skipped (done): {len(result.skipped)}, "
         f"wall time: {result.seconds:.1f} s",
         "",
         "| document | status | achievements | shortcomings | plans | figures "
@@ -225,7 +391,7 @@ def render_report(result: BatchResult, settings: Settings) -> str:
     for o in result.outcomes:
         c = o.counts
         lines.append(
-            f"| {o.name} | {o.status} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
+            f"| {o.name} | {o.label} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
             f"| {c.get('plans', '')} | {o.figures if o.status == 'ok' else ''} "
             f"| {o.usage.prompt_tokens} | {o.usage.completion_tokens} | {o.usage.calls} "
             f"| {o.seconds:.2f} |"

@@ -97,6 +97,18 @@ def model_options(f: Any) -> Any:
             help="Requests in flight at once.",
         ),
         click.option(
+            "--requests-per-minute",
+            type=click.IntRange(0),
+            default=None,
+            help="Rate limit on model requests (0: none). [env SUMMARIZER_REQUESTS_PER_MINUTE]",
+        ),
+        click.option(
+            "--tokens-per-minute",
+            type=click.IntRange(0),
+            default=None,
+            help="Rate limit on prompt tokens sent (0: none). [env SUMMARIZER_TOKENS_PER_MINUTE]",
+        ),
+        click.option(
             "--no-cache", is_flag=True, default=False, help="Do not use the response cache."
         ),
     ]
@@ -115,6 +127,8 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         mode=opts.get("mode"),
         concurrency=opts.get("concurrency"),
         cache=False if opts.get("no_cache") else None,
+        requests_per_minute=opts.get("requests_per_minute"),
+        tokens_per_minute=opts.get("tokens_per_minute"),
     )
 
 
@@ -156,38 +170,23 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any)
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
-    offset refers to), OUT/summaries.jsonl, OUT/manifest.jsonl and OUT/report.md.
-    Exits 1 when any document failed (the others are still written).
+    offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
+    (one row per item), OUT/manifest.jsonl and OUT/report.md. Run it again
+    with the same OUT to resume: finished documents are skipped (no model
+    calls), failed or changed ones are redone. Exits 1 when any document
+    failed (the others are still written).
     """
     from .batch import summarize_folder
+    from .progress import ProgressReporter
 
     settings = settings_from(opts)
     quiet = ctx.obj["quiet"]
 
-    def progress(done: int, total: int, outcome: Any) -> None:
-        if quiet:
-            return
-        if outcome.status == "ok":
-            c = outcome.counts
-            detail = (
-                f"{c['achievements']} achievements, {c['shortcomings']} shortcomings, "
-                f"{c['plans']} plans, {outcome.figures} figures"
-            )
-            if outcome.usage.calls or outcome.usage.cache_hits:
-                detail += (
-                    f", {outcome.usage.prompt_tokens}+{outcome.usage.completion_tokens} tokens"
-                    f", {outcome.usage.calls} calls"
-                )
-        else:
-            detail = f"FAILED: {outcome.error}"
-        click.echo(f"[{done}/{total}] {outcome.name}: {detail} ({outcome.seconds:.1f} s)", err=True)
-
-    result = summarize_folder(list(paths), out_dir, settings=settings, on_progress=progress)
+    with ProgressReporter(quiet=quiet) as progress:
+        result = summarize_folder(list(paths), out_dir, settings=settings, on_progress=progress)
     if not quiet:
         click.echo(
-            f"wrote {len(result.outcomes) - len(result.failed)} summaries to {out_dir}/ "
-            f"({len(result.failed)} failed, {result.seconds:.1f} s); report: "
-            f"{out_dir / 'report.md'}",
+            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx)",
             err=True,
         )
     if result.failed:

@@ -82,6 +82,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ from tenacity import (
 )
 
 from .errors import ConfigError, ModelError
+from .ratelimit import RateLimiter
 from .schema import Usage
 from .settings import Settings
 from .tokens import count_tokens, estimate_tokens, tokenizer_name
@@ -375,6 +377,12 @@ class LLMClient:
             max_retries=0,
         )
         self._context_kw = _context_keyword()
+        # one budget per client, shared by every thread that uses it: at most
+        # ``concurrency`` requests in flight, and the per-minute rate limits
+        self._in_flight = threading.BoundedSemaphore(settings.concurrency)
+        self.limiter = RateLimiter(
+            settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
+        )
 
     def __repr__(self) -> str:
         s = self.settings
@@ -514,11 +522,16 @@ class LLMClient:
             reraise=True,
             before_sleep=self._log_retry,
         )
+        tokens = _prompt_tokens(kwargs.get("messages")) if self.limiter.tokens else 0
         for attempt in transport:
             with attempt:
+                waited = self.limiter.acquire(tokens)  # every attempt counts against the limits
+                if waited:
+                    logger.info("rate limit: waited %.1f s", waited)
                 start = time.monotonic()
                 try:
-                    completion = self._openai.chat.completions.create(*args, **kwargs)
+                    with self._in_flight:
+                        completion = self._openai.chat.completions.create(*args, **kwargs)
                 except Exception as e:
                     meter.add(time.monotonic() - start)
                     _redact(e, self._secret)  # before instructor or tenacity log it
@@ -578,6 +591,18 @@ class LLMClient:
         reason = _describe(exc, self._secret)
         return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
                               kind="response", last_raw=meter.last_raw)  # fmt: skip
+
+
+def _prompt_tokens(messages: Any) -> int:
+    """Estimated prompt tokens of chat ``messages`` (for the tokens-per-minute limit)."""
+    total = 0
+    for m in messages or []:
+        content = m.get("content") if isinstance(m, Mapping) else None
+        if isinstance(content, str):
+            total += estimate_tokens(content)
+        elif content is not None:
+            total += estimate_tokens(json.dumps(content, ensure_ascii=False))
+    return total
 
 
 def _has_module(name: str) -> bool:

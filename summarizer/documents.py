@@ -15,6 +15,7 @@ python-docx and ``.pdf`` through pypdf's text layer.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -386,6 +387,11 @@ def _check_path(p: Path) -> str:
     except OSError as e:
         raise InputError(f"{p}: cannot access the path ({e.strerror or e}).") from e
     if not exists:
+        if p.is_symlink():
+            raise InputError(
+                f"{p}: broken symbolic link (its target {os.readlink(p)!r} does not exist). "
+                "Fix or remove the link."
+            )
         raise InputError(f"{p}: file not found. Check the path (relative to {Path.cwd()}).")
     if is_dir:
         raise InputError(
@@ -411,7 +417,10 @@ def _read_bytes(p: Path) -> bytes:
     except OSError as e:
         raise InputError(f"{p}: cannot read the file ({e.strerror or e}).") from e
     if not raw.strip():
-        raise InputError(f"{p}: the file is empty; nothing to summarize.")
+        raise InputError(
+            f"{p}: the file is empty (or whitespace only); nothing to summarize. "
+            "Check the export that produced it, or remove it from the input."
+        )
     return raw
 
 

@@ -14,9 +14,10 @@ from .errors import InputError
 from .grounding import ExtractResult
 from .metadata import guess_metadata
 from .rules import rules_items
-from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span
+from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, ValidationNote
 from .sections import Outline, parse_outline
 from .settings import Settings
+from .validation import instruction_like
 
 #: A backend turns an outline into items, usage, model name, prompt version and warnings.
 Extractor = Callable[[Document, Outline, Settings], ExtractResult]
@@ -64,6 +65,20 @@ def open_backend(settings: Settings) -> Iterator[Extractor]:
         yield backend
 
 
+def _flag_instructions(item: Item) -> Item:
+    """Note an item whose evidence contains text addressed to a model (prompt injection)."""
+    found = next((m for span in item.evidence if (m := instruction_like(span.text))), None)
+    if found is None:
+        return item
+    note = ValidationNote(
+        code="instruction_like_text",
+        message="the source text here addresses a language model; its figures are as written "
+        "in the source, not results the model was told to report",
+        value=found,
+    )
+    return item.model_copy(update={"validation": [*item.validation, note]})
+
+
 def summarize_document(
     source: str | Path | Document,
     *,
@@ -92,12 +107,21 @@ def summarize_document(
     timings["total"] = time.perf_counter() - t0
 
     warnings = list(result.warnings)
+    items = [_flag_instructions(it) for it in result.items]
+    flagged = [
+        it.id for it in items if any(n.code == "instruction_like_text" for n in it.validation)
+    ]
+    if flagged:
+        warnings.append(
+            f"text addressed to a language model in {', '.join(flagged)}: "
+            "the output stays grounded in the source, but check these items"
+        )
     if not outline.sections:
         warnings.append("no headings found: every paragraph was read as one unit")
     if not result.items:
         warnings.append("no achievements, shortcomings or plans were found")
     by_field: dict[str, list[Item]] = {f: [] for f in CATEGORY_FIELDS.values()}
-    for item in sorted(result.items, key=lambda it: (it.evidence[0].start, it.id)):
+    for item in sorted(items, key=lambda it: (it.evidence[0].start, it.id)):
         by_field[CATEGORY_FIELDS[item.category]].append(item)
     return DocumentSummary(
         doc_id=document.doc_id,

@@ -53,6 +53,8 @@ class Settings:
         cache: use the on-disk response cache.
         cache_dir: where the cache and assembled local models live.
         local_model: path to a GGUF file for the embedded server (else the installed default).
+        requests_per_minute: most HTTP requests to the endpoint per minute (0 = no limit).
+        tokens_per_minute: most estimated prompt tokens sent per minute (0 = no limit).
     """
 
     backend: Backend = "llm"
@@ -72,6 +74,8 @@ class Settings:
     cache: bool = True
     cache_dir: Path = Path()
     local_model: str = ""
+    requests_per_minute: int = 0
+    tokens_per_minute: int = 0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -80,6 +84,8 @@ class Settings:
             raise ConfigError(f"unknown instructor mode {self.mode!r}; choose one of {MODES}")
         if self.concurrency < 1:
             raise ConfigError("concurrency must be at least 1")
+        if self.requests_per_minute < 0 or self.tokens_per_minute < 0:
+            raise ConfigError("requests_per_minute and tokens_per_minute must be >= 0 (0 = off)")
         if self.timeout <= 0:
             raise ConfigError("timeout must be positive (seconds)")
         if self.cache_dir == Path():
@@ -110,6 +116,8 @@ class Settings:
             "chunk_tokens": int,
             "chunk_units": int,
             "doc_token_budget": int,
+            "requests_per_minute": int,
+            "tokens_per_minute": int,
             "cache": _to_bool,
             "cache_dir": Path,
         }

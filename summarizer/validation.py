@@ -13,6 +13,7 @@ replaced by the unit's lead clause, and each change is recorded as a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Annotated, Any, Literal
@@ -190,6 +191,22 @@ def repair(
         )
         summary = fallback_summary
     return answer.model_copy(update={"figures": kept, "summary": summary}), notes
+
+
+#: Text addressed to a language model rather than to readers of a report.
+_INSTRUCTION_LIKE = re.compile(
+    r"(忽略|无视|忘记)(以上|上述|之前|前面|先前)?(所有|全部|一切)?的?(指令|指示|提示|要求|规则)"
+    r"|(ignore|disregard|forget)\s+(all\s+)?(the\s+)?(previous|prior|above)\s+"
+    r"(instructions|prompts?|rules)"
+    r"|(system\s+prompt|you\s+are\s+(now\s+)?an?\s+(ai|assistant|language\s+model))",
+    re.IGNORECASE,
+)
+
+
+def instruction_like(text: str) -> str | None:
+    """The first passage of ``text`` that addresses a language model, if any."""
+    m = _INSTRUCTION_LIKE.search(text)
+    return m.group(0) if m else None
 
 
 def ungrounded_figures(item: Item) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -30,6 +31,7 @@ __all__ = [
     "Recorded",
     "Reply",
     "answer",
+    "auto_units",
     "echo_auth",
     "hang",
     "malformed",
@@ -45,11 +47,12 @@ class Reply:
     """One scripted reply.
 
     Attributes:
-        kind: ``answer`` | ``raw`` | ``truncated`` | ``status`` | ``hang`` | ``echo_auth``.
+        kind: ``answer`` | ``raw`` | ``truncated`` | ``status`` | ``hang`` | ``echo_auth``
+            | ``auto_units`` (see :func:`auto_units`).
         payload: object to send as JSON (``answer``/``truncated``) or raw text (``raw``).
         status: HTTP status for ``status``.
         headers: extra response headers.
-        seconds: how long ``hang`` sleeps before answering.
+        seconds: how long ``hang`` sleeps before answering (``auto_units``: before its answer).
         usage: (prompt, completion, cached) tokens reported.
         fenced: wrap content in a ```json fence (MD_JSON style).
     """
@@ -66,6 +69,37 @@ class Reply:
 def answer(obj: Any, *, usage: tuple[int, int, int] = DEFAULT_USAGE, fenced: bool = False) -> Reply:
     """A complete answer carrying ``obj`` as JSON (valid or not for the response model)."""
     return Reply("answer", payload=obj, usage=usage, fenced=fenced)
+
+
+def auto_units(*, seconds: float = 0.0, usage: tuple[int, int, int] = DEFAULT_USAGE) -> Reply:
+    """A valid per-unit answer for whatever units the request asks about, after ``seconds``.
+
+    The unit ids are the ``required`` keys of the request's schema (``response_format``
+    or the tool's parameters); each gets category ``achievement`` and a summary made
+    from the unit's ``[uN] text`` line in the prompt with digits removed (so it states
+    no figure). Usable as ``FakeOpenAI(default=auto_units())`` for whole batches.
+    """
+    return Reply("auto_units", seconds=seconds, usage=usage)
+
+
+def _requested_units(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer object for an ``auto_units`` reply to ``body``."""
+    schema: Any = None
+    fmt = body.get("response_format") or {}
+    if isinstance(fmt, dict):
+        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+    for tool in body.get("tools") or []:
+        schema = schema or (tool.get("function") or {}).get("parameters")
+    ids = list((schema or {}).get("required") or [])
+    messages = body.get("messages", [])
+    text = "\n".join(m["content"] for m in messages if isinstance(m.get("content"), str))
+    out: dict[str, Any] = {}
+    for uid in ids:
+        found = re.search(rf"^\[{re.escape(uid)}\] (.+)$", text, re.MULTILINE)
+        raw = found.group(1) if found else uid
+        summary = re.sub(r"[0-9０-９.%％]+", "", raw)[:40] or "完成相关工作"
+        out[uid] = {"category": "achievement", "summary": summary, "figures": []}
+    return out
 
 
 def malformed(
@@ -135,6 +169,8 @@ class FakeOpenAI:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._count = 0
+        self.in_flight = 0  #: chat requests being answered now
+        self.max_in_flight = 0  #: the most chat requests ever answered at once
 
     # -- scripting --------------------------------------------------------------------
 
@@ -285,7 +321,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
         reply = self.fake._next()
-        if reply.kind == "hang":
+        with self.fake._lock:
+            self.fake.in_flight += 1
+            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        try:
+            self._reply(reply, body)
+        finally:
+            with self.fake._lock:
+                self.fake.in_flight -= 1
+
+    def _reply(self, reply: Reply, body: Any) -> None:
+        if reply.kind == "auto_units":
+            self.fake._stopping.wait(reply.seconds)
+            reply = Reply("answer", payload=_requested_units(body), usage=reply.usage)
+            self._send(200, self.fake.completion(reply, body), reply.headers)
+        elif reply.kind == "hang":
             self.fake._stopping.wait(reply.seconds)
             self._send(500, {"error": {"message": "hung reply", "type": "server_error"}})
         elif reply.kind == "status":

@@ -1,0 +1,186 @@
+"""Spreadsheet exports: one row per item across a whole batch.
+
+:func:`write_exports` writes ``items.csv`` (UTF-8 with a BOM, so Excel reads
+Chinese correctly) and ``items.xlsx`` (bold, frozen header; wrapped summary and
+evidence) into an output folder. Both files hold the same rows, in the order
+the documents are given and, within a document, in document order
+(:meth:`DocumentSummary.items`).
+
+Cells are data, never formulas: a text cell that starts with ``= + - @`` (or a
+tab / carriage return) is prefixed with a single quote in both files, so a
+summary such as ``=HYPERLINK(...)`` cannot run in a spreadsheet. Both files are
+written atomically (a temporary file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .schema import DocumentSummary, Item
+
+CSV_NAME = "items.csv"
+XLSX_NAME = "items.xlsx"
+
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit on the characters in one cell.
+_XLSX_CELL_MAX = 32_767
+
+Cell = str | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One export column: its header, its XLSX width and whether its text wraps."""
+
+    header: str
+    width: float
+    wrap: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", 24),
+    Column("title", 30, wrap=True),
+    Column("issuer", 18),
+    Column("year", 6),
+    Column("category", 12),
+    Column("item_id", 10),
+    Column("summary", 60, wrap=True),
+    Column("topic", 14),
+    Column("figures", 24, wrap=True),
+    Column("figure_values", 24, wrap=True),
+    Column("evidence_start", 9),
+    Column("evidence_end", 9),
+    Column("evidence_spans", 16),
+    Column("evidence_text", 80, wrap=True),
+    Column("section_path", 40, wrap=True),
+    Column("status", 9),
+    Column("validation", 20, wrap=True),
+)
+HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
+
+
+def format_value(value: float) -> str:
+    """A figure's normalised value as text: ``11.0 -> '11'``, ``0.5 -> '0.5'``."""
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def item_row(summary: DocumentSummary, item: Item) -> tuple[Cell, ...]:
+    """The export row of one item (raw values, not yet neutralised), in :data:`HEADERS` order."""
+    spans = item.evidence
+    return (
+        summary.doc_id,
+        summary.title,
+        summary.issuer,
+        summary.year,
+        item.category,
+        item.id,
+        item.summary,
+        item.topic,
+        "; ".join(f.text for f in item.figures),
+        "; ".join(format_value(f.value) for f in item.figures),
+        spans[0].start,
+        spans[-1].end,
+        "; ".join(f"{s.start}-{s.end}" for s in spans) if len(spans) > 1 else None,
+        " … ".join(s.text for s in spans),
+        " > ".join(item.section_path),
+        item.status,
+        "; ".join(n.code for n in item.validation),
+    )
+
+
+def rows(summaries: Sequence[DocumentSummary]) -> list[tuple[Cell, ...]]:
+    """Every item of every summary: documents in the given order, items in document order."""
+    return [item_row(s, it) for s in summaries for it in s.items()]
+
+
+def neutralise(value: Cell) -> Cell:
+    """Prefix a text cell that a spreadsheet would read as a formula with a single quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_exports(summaries: Sequence[DocumentSummary], out_dir: Path) -> list[Path]:
+    """Write ``out_dir/items.csv`` and ``out_dir/items.xlsx``, one row per item.
+
+    Args:
+        summaries: the batch's summaries, in the order their rows should appear.
+        out_dir: an existing folder (created if missing).
+
+    Returns:
+        The paths written: ``[items.csv, items.xlsx]``. With no items, both hold
+        only the header row.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = [tuple(neutralise(v) for v in row) for row in rows(summaries)]
+    csv_path, xlsx_path = out / CSV_NAME, out / XLSX_NAME
+    _atomic(csv_path, lambda f: _write_csv(f, table), text=True)
+    _atomic(xlsx_path, lambda f: _write_xlsx(f, table), text=False)
+    return [csv_path, xlsx_path]
+
+
+def _write_csv(f: IO[str], table: list[tuple[Cell, ...]]) -> None:
+    writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    writer.writerows(["" if v is None else v for v in row] for row in table)
+
+
+def _write_xlsx(f: IO[bytes], table: list[tuple[Cell, ...]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "items"
+    ws.append(HEADERS)
+    for row in table:
+        ws.append(
+            [
+                ILLEGAL_CHARACTERS_RE.sub("", v)[:_XLSX_CELL_MAX] if isinstance(v, str) else v
+                for v in row
+            ]
+        )
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+    ws.freeze_panes = "A2"
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for k, col in enumerate(COLUMNS, 1):
+        letter = get_column_letter(k)
+        ws.column_dimensions[letter].width = col.width
+        for (cell,) in ws.iter_rows(min_row=2, min_col=k, max_col=k):
+            cell.alignment = wrap if col.wrap else top
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text, whatever it starts with
+    if table:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+    wb.save(f)
+
+
+def _atomic(path: Path, write: Callable[[IO[Any]], None], *, text: bool) -> None:
+    """Run ``write`` on a temporary file beside ``path``, then move it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if text:
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+                write(f)
+        else:
+            with os.fdopen(fd, "wb") as fb:
+                write(fb)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
