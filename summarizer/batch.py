@@ -9,6 +9,11 @@ Runs resume: the manifest is the record of truth (input SHA-256, settings
 fingerprint, status), so a re-run into the same folder redoes only failed,
 changed or missing documents. Documents run ``settings.concurrency`` at a time;
 outputs do not depend on the order they finish in.
+
+Where they run is the engine's business (:mod:`summarizer.engines`): ``local``
+threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
+the skip decision is made here before dispatch, and every output, manifest row
+and the report are written here, by the same code.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from .documents import SUPPORTED_SUFFIXES
-from .errors import InputError, SummarizerError
+from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
+from .errors import ConfigError, InputError
 from .exports import write_exports
-from .pipeline import Extractor, as_document, open_backend, summarize_document
+from .pipeline import Extractor, open_backend
 from .schema import DocumentSummary, Usage
 from .settings import Settings
 
@@ -202,6 +208,9 @@ def summarize_folder(
     *,
     settings: Settings,
     on_progress: Progress | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
+    runner: Runner | None = None,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir``, resuming a previous run.
 
@@ -219,10 +228,20 @@ def summarize_folder(
         settings: how to summarise.
         on_progress: called after each document with (done, total, outcome),
             in completion order.
+        engine: ``local`` (threads in this process) or ``ray`` (Ray Data; needs
+            the ``ray`` extra). Outputs, manifest and report are the same.
+        ray_address: the Ray cluster for ``engine="ray"`` (``auto``,
+            ``ray://host:10001``); default: a local Ray instance.
+        runner: run the work items with this instead of ``engine`` (tests, other engines).
 
     Returns:
         The :class:`BatchResult` in input order; failed documents are in it, not raised.
+
+    Raises:
+        ConfigError: an unknown engine, or ``ray_address`` without ``engine="ray"``.
     """
+    if runner is None:
+        runner = _runner_for(engine, ray_address)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_files(out)
@@ -251,28 +270,24 @@ def summarize_folder(
         if on_progress:
             on_progress(done, len(inputs), skipped)
     if jobs:
-        with ExitStack() as stack, manifest.open("a", encoding="utf-8") as log:
+        with manifest.open("a", encoding="utf-8") as log:
             tail = manifest.read_bytes()[-1:]
             if tail and tail != b"\n":
                 log.write("\n")  # a line cut by a kill stays a line of its own
-            backend = _LazyBackend(settings, stack)  # closed after the pool has drained
-            with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
-                futures = {
-                    pool.submit(_one, job.path, job.name, out, settings, backend): job
-                    for job in jobs
-                }
-                for future in as_completed(futures):
-                    job = futures[future]
-                    outcome = future.result()
-                    outcomes[job.index] = outcome
-                    row = _manifest_row(outcome, job.sha256, fingerprint)
-                    rows.pop(job.name, None)
-                    rows[job.name] = row
-                    log.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    log.flush()  # the record survives a kill right after this document
-                    done += 1
-                    if on_progress:
-                        on_progress(done, len(inputs), outcome)
+            work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
+            by_index = {job.index: job for job in jobs}
+            for done_work in runner(work, settings):
+                job = by_index[done_work.key]
+                outcome = _store(out, done_work)
+                outcomes[job.index] = outcome
+                row = _manifest_row(outcome, job.sha256, fingerprint)
+                rows.pop(job.name, None)
+                rows[job.name] = row
+                log.write(json.dumps(row, ensure_ascii=False) + "\n")
+                log.flush()  # the record survives a kill right after this document
+                done += 1
+                if on_progress:
+                    on_progress(done, len(inputs), outcome)
     final = tuple(o for o in outcomes if o is not None)
     result = BatchResult(out, final, time.perf_counter() - t0)
     current = [rows[n] for n in names if n in rows]
@@ -333,25 +348,42 @@ def _counts(summary: DocumentSummary) -> dict[str, int]:
     }
 
 
-def _one(path: Path, name: str, out: Path, settings: Settings, backend: _LazyBackend) -> DocOutcome:
-    t = time.perf_counter()
-    try:
-        document = as_document(path, doc_id=name)
-        summary = summarize_document(document, settings=settings, extractor=backend.get())
-    except SummarizerError as e:
-        return DocOutcome(str(path), name, "failed", str(e), time.perf_counter() - t)
-    except Exception as e:  # a bug must not stop the night: record it, go on
-        msg = f"internal error ({type(e).__name__}: {e}); please report it"
-        return DocOutcome(str(path), name, "failed", msg, time.perf_counter() - t)
+def _runner_for(engine: str, ray_address: str | None) -> Runner:
+    """The runner of a named engine."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose one of {ENGINES}")
+    if engine == "ray":
+        return ray_runner(ray_address)
+    if ray_address:
+        raise ConfigError("a Ray address needs the ray engine (--engine ray)")
+    return _local_runner
+
+
+def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
+    """The local engine: ``settings.concurrency`` threads sharing one lazily opened backend."""
+    with ExitStack() as stack:
+        backend = _LazyBackend(settings, stack)  # closed after the pool has drained
+        with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+            futures = [pool.submit(summarize_item, it, settings, backend.get) for it in items]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+def _store(out: Path, result: WorkResult) -> DocOutcome:
+    """Write one result's ``<name>.text.txt`` and ``<name>.json``; its outcome."""
+    summary, name = result.summary, result.name
+    if summary is None or result.text is None:
+        error = result.error or "no summary was returned"
+        return DocOutcome(result.source, name, "failed", error, result.seconds)
     text_file = out / f"{name}.text.txt"
-    write_atomic(text_file, document.text)
+    write_atomic(text_file, result.text)
     summary.metadata.text_path = text_file.name
     write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
     return DocOutcome(
-        source=str(path),
+        source=result.source,
         name=name,
         status="ok",
-        seconds=time.perf_counter() - t,
+        seconds=result.seconds,
         usage=summary.metadata.usage,
         counts=_counts(summary),
         figures=sum(len(it.figures) for it in summary.items()),

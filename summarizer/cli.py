@@ -163,10 +163,29 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
     show_default=True,
     help="Output folder.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where documents run: local threads, or Ray Data (pip install 'summarizer[ray]').",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="Ray cluster for --engine ray: auto, ray://HOST:10001 (default: a local Ray).",
+)
 @model_options
 @log_options
 @click.pass_context
-def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any) -> None:
+def run(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    engine: str,
+    ray_address: str | None,
+    **opts: Any,
+) -> None:
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
@@ -183,7 +202,14 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, **opts: Any)
     quiet = ctx.obj["quiet"]
 
     with ProgressReporter(quiet=quiet) as progress:
-        result = summarize_folder(list(paths), out_dir, settings=settings, on_progress=progress)
+        result = summarize_folder(
+            list(paths),
+            out_dir,
+            settings=settings,
+            on_progress=progress,
+            engine=engine,
+            ray_address=ray_address,
+        )
     if not quiet:
         click.echo(
             f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx)",

@@ -116,10 +116,15 @@ class LLMBackend:
             )
         version = prompt_version(language)
         by_id = {u.id: u for u in units}
-        with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
-            results = list(
-                pool.map(lambda c: self._chunk(c, by_id, outline, language, version), chunks)
-            )
+
+        def judge(c: Chunk) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
+            return self._chunk(c, by_id, outline, language, version)
+
+        if len(chunks) <= 1:  # one call: no pool, no thread start (it waits for the GIL)
+            results = [judge(c) for c in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+                results = list(pool.map(judge, chunks))
         items: list[Item] = []
         usage = Usage()
         warnings: list[str] = []

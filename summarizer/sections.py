@@ -22,6 +22,7 @@ keywords and position: ``roles.classify_heading`` is kept beside the parser.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -114,6 +115,10 @@ class _Line:
 def _lines(text: str, excluded: Iterable[tuple[int, int]]) -> list[_Line]:
     """Non-blank lines outside excluded ranges, stripped, with absolute offsets."""
     spans = sorted(excluded)
+    span_starts = [a for a, _b in spans]
+    reach: list[int] = []  # reach[k]: furthest end among spans[: k + 1] (overlaps allowed)
+    for _a, b in spans:
+        reach.append(max(b, reach[-1]) if reach else b)
     out: list[_Line] = []
     pos = 0
     for raw in text.split("\n"):
@@ -122,7 +127,8 @@ def _lines(text: str, excluded: Iterable[tuple[int, int]]) -> list[_Line]:
         stripped_left = raw.lstrip(_WS)
         s = lstart + (len(raw) - len(stripped_left))
         e = lstart + len(raw.rstrip(_WS))
-        if s >= e or any(a <= s and e <= b for a, b in spans):
+        k = bisect_right(span_starts, s) - 1  # spans starting at or before the line
+        if s >= e or (k >= 0 and e <= reach[k]):  # inside an excluded span
             continue
         line = _Line(s, e, text[s:e])
         for family, rx in _LINE_MARKERS:
@@ -379,9 +385,9 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             open_.pop()
         parent = open_[-1] if open_ else None
         end = len(text)
-        for later in headings[k + 1 :]:
-            if later.level <= h.level:
-                end = later.start
+        for j in range(k + 1, len(headings)):  # no slice: a copy per heading is quadratic
+            if headings[j].level <= h.level:
+                end = headings[j].start
                 break
         title = h.body.rstrip("。:：").strip(_WS)
         explicit = classify_heading(title, year=year)
@@ -411,12 +417,14 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
 
     units: list[Unit] = []
     heading_starts = {s.start: s for s in sections}
+    section_starts = [s.start for s in sections]
+    by_id = {s.id: s for s in sections}
     for i, line in enumerate(lines):
         if line.kind != "para":
             continue
         if line.start < body_start:
             continue  # title and preamble: they introduce the report, state no item
-        owner = _innermost(sections, line.start)
+        owner = _innermost(sections, line.start, section_starts, by_id)
         start, body_text, marker = line.start, line.text, line.marker
         # A heading with exactly one unmarked paragraph under it is one point.
         prev = lines[i - 1] if i > 0 else None
@@ -488,12 +496,20 @@ def _body_start(lines: list[_Line], year: int | None) -> int:
     return lines[1].start if len(lines) > 1 else 0
 
 
-def _innermost(sections: list[Section], pos: int) -> Section | None:
-    best = None
-    for s in sections:
-        if s.start <= pos < s.end and (best is None or s.level >= best.level):
-            best = s
-    return best
+def _innermost(
+    sections: list[Section], pos: int, starts: list[int], by_id: dict[str, Section]
+) -> Section | None:
+    """The deepest section holding ``pos``.
+
+    Sections nest (one ends where a heading of its level or above starts), so it is
+    the last section opened at or before ``pos``, or its nearest ancestor still open
+    there: a bisection and a walk up the path, not a scan of every section per line.
+    """
+    k = bisect_right(starts, pos) - 1
+    sec = sections[k] if k >= 0 else None
+    while sec is not None and not sec.start <= pos < sec.end:
+        sec = by_id.get(sec.parent) if sec.parent else None
+    return sec
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:

@@ -159,9 +159,39 @@ class Recorded:
 class FakeOpenAI:
     """Threaded loopback server; use as a context manager or call start()/stop()."""
 
-    def __init__(self, *, model: str = "fake-model", default: Reply | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model: str = "fake-model",
+        default: Reply | None = None,
+        max_concurrent: int = 0,
+        over_limit: str = "429",
+        tcp_nodelay: bool = False,
+    ) -> None:
+        """A server not yet started (see :meth:`start`).
+
+        Args:
+            model: the id ``GET /v1/models`` lists.
+            default: the reply once the scripted queue is empty (else HTTP 500).
+            max_concurrent: most chat requests answered at once (0: no limit), like a
+                provider's concurrency cap.
+            over_limit: what a request over ``max_concurrent`` gets: ``"429"`` (an
+                HTTP 429 with ``Retry-After: 0.05``, counted in ``rejected``) or
+                ``"queue"`` (it waits for a free slot, as vLLM/llama.cpp queue).
+            tcp_nodelay: send responses without Nagle's delay, as production servers
+                do. Off by default: this server writes headers and body separately,
+                so each reply then waits ~40 ms for the client's delayed ACK on
+                Linux loopback (harmless in tests, distorting in benchmarks).
+        """
+        if over_limit not in ("429", "queue"):
+            raise ValueError("over_limit must be '429' or 'queue'")
         self.model = model
         self.default = default or status(500, message="fake server: no scripted reply left")
+        self.tcp_nodelay = tcp_nodelay
+        self.max_concurrent = max_concurrent
+        self.over_limit = over_limit
+        self.rejected = 0  #: chat requests answered 429 because of ``max_concurrent``
+        self._slots = threading.Semaphore(max_concurrent) if max_concurrent > 0 else None
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -202,7 +232,9 @@ class FakeOpenAI:
 
     def start(self) -> FakeOpenAI:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type(
+            "Handler", (_Handler,), {"fake": self, "disable_nagle_algorithm": self.tcp_nodelay}
+        )
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.daemon_threads = True
         server.block_on_close = False
@@ -320,15 +352,30 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
             return
-        reply = self.fake._next()
-        with self.fake._lock:
-            self.fake.in_flight += 1
-            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        fake = self.fake
+        if fake._slots is not None:  # a server-side concurrency cap
+            if fake.over_limit == "queue":
+                fake._slots.acquire()
+            elif not fake._slots.acquire(blocking=False):
+                with fake._lock:
+                    fake.rejected += 1
+                self._send(429, {"error": {"message": "too many concurrent requests",
+                                           "type": "rate_limit", "code": 429}},
+                           {"Retry-After": "0.05"})  # fmt: skip
+                return
         try:
-            self._reply(reply, body)
+            reply = fake._next()
+            with fake._lock:
+                fake.in_flight += 1
+                fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            try:
+                self._reply(reply, body)
+            finally:
+                with fake._lock:
+                    fake.in_flight -= 1
         finally:
-            with self.fake._lock:
-                self.fake.in_flight -= 1
+            if fake._slots is not None:
+                fake._slots.release()
 
     def _reply(self, reply: Reply, body: Any) -> None:
         if reply.kind == "auto_units":
