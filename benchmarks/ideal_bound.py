@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import subprocess
 import sys
@@ -102,6 +103,7 @@ class RunResult:
     concurrency: int
     docs: int
     failed: int
+    fallback_docs: int  #: documents whose model call gave up (rules used), e.g. after 429s
     calls: int  #: HTTP attempts the client metered (answers plus 429-rejected attempts)
     answered: int  #: requests the server answered after the latency (the bound counts these)
     rejected: int  #: requests the server answered 429 at once (over ``--server-limit``)
@@ -220,6 +222,7 @@ def run_once(
         concurrency=concurrency,
         docs=docs,
         failed=len(result.failed),
+        fallback_docs=sum(1 for o in result.outcomes if o.warnings),
         calls=result.usage.calls,
         answered=answered,
         rejected=fake.rejected,
@@ -284,9 +287,11 @@ def run(
 def render(report: dict[str, Any]) -> str:
     """The report's runs as a table."""
     headers = ["concurrency", "docs", "calls", "wall s", "bound s", "ratio", "cpu s",
-               "last doc s", "finalize s", "max in flight", "429s"]  # fmt: skip
+               "last doc s", "finalize s", "max in flight", "429s",
+               "fallbacks"]  # fmt: skip
     keys = ["concurrency", "docs", "answered", "wall_s", "bound_s", "ratio", "cpu_s",
-            "last_doc_s", "finalize_s", "max_in_flight", "rejected"]  # fmt: skip
+            "last_doc_s", "finalize_s", "max_in_flight", "rejected",
+            "fallback_docs"]  # fmt: skip
     rows = [["n/a" if r[k] is None else r[k] for k in keys] for r in report["runs"]]
     p = report["params"]
     head = (
@@ -312,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="most requests the server answers at once (0: no limit)")  # fmt: skip
     ap.add_argument("--over-limit", choices=("429", "queue"), default="429",
                     help="over the server limit: answer 429 or queue (429)")  # fmt: skip
+    ap.add_argument("-v", "--verbose", action="store_true", help="show retry/fallback logs")
     ap.add_argument("--no-warmup", action="store_true", help="skip the 2-document warm-up run")
     ap.add_argument("--server-thread", action="store_true",
                     help="run the fake server in this process's threads (it then competes "
@@ -319,16 +325,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=_common.default_out("ideal_bound"),
                     help="JSON results (benchmarks/results/ideal_bound.json)")  # fmt: skip
     args = ap.parse_args(argv)
-    report = run(
-        docs=args.docs,
-        latency=args.latency,
-        concurrencies=args.concurrency,
-        units=args.units,
-        server_limit=args.server_limit,
-        over_limit=args.over_limit,
-        warmup=not args.no_warmup,
-        server_process=not args.server_thread,
-    )
+    quiet = {"summarizer": logging.ERROR, "instructor": logging.CRITICAL}
+    saved = {name: logging.getLogger(name).level for name in quiet}
+    if not args.verbose:  # retries and fallbacks are counted in the table, not logged per call
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
+    try:
+        report = run(
+            docs=args.docs,
+            latency=args.latency,
+            concurrencies=args.concurrency,
+            units=args.units,
+            server_limit=args.server_limit,
+            over_limit=args.over_limit,
+            warmup=not args.no_warmup,
+            server_process=not args.server_thread,
+        )
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
     print(render(report))
     top = max(report["runs"], key=lambda r: r["concurrency"])
     if top["ratio"] is not None and math.isfinite(top["ratio"]):
