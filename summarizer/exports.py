@@ -136,37 +136,39 @@ def _write_csv(f: IO[str], table: list[tuple[Cell, ...]]) -> None:
 
 
 def _write_xlsx(f: IO[bytes], table: list[tuple[Cell, ...]]) -> None:
+    """Stream the sheet in openpyxl's write-only mode (a batch waits for this file)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "items"
-    ws.append(HEADERS)
-    for row in table:
-        ws.append(
-            [
-                ILLEGAL_CHARACTERS_RE.sub("", v)[:_XLSX_CELL_MAX] if isinstance(v, str) else v
-                for v in row
-            ]
-        )
-    bold = Font(bold=True)
-    for cell in ws[1]:
-        cell.font = bold
-    ws.freeze_panes = "A2"
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("items")
     for k, col in enumerate(COLUMNS, 1):
-        letter = get_column_letter(k)
-        ws.column_dimensions[letter].width = col.width
-        for (cell,) in ws.iter_rows(min_row=2, min_col=k, max_col=k):
-            cell.alignment = wrap if col.wrap else top
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text, whatever it starts with
+        ws.column_dimensions[get_column_letter(k)].width = col.width
+    ws.freeze_panes = "A2"
     if table:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    header = []
+    for name in HEADERS:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for row in table:
+        cells = []
+        for col, v in zip(COLUMNS, row, strict=True):
+            value = ILLEGAL_CHARACTERS_RE.sub("", v)[:_XLSX_CELL_MAX] if isinstance(v, str) else v
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text, whatever it starts with
+            cell.alignment = wrap if col.wrap else top
+            cells.append(cell)
+        ws.append(cells)
     wb.save(f)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
@@ -118,17 +119,22 @@ class ChunkAnswerBase(BaseModel):
         return {k: v for k, v in self.__dict__.items() if isinstance(v, UnitAnswer)}
 
 
+@lru_cache(maxsize=4096)
+def _answer_model(unit_ids: tuple[str, ...], validate: bool) -> type[ChunkAnswerBase]:
+    if validate:
+        fields: dict[str, Any] = {uid: (UnitAnswer, ...) for uid in unit_ids}
+        return create_model("ChunkAnswer", __base__=ChunkAnswerBase, **fields)
+    optional: dict[str, Any] = {uid: (UnitAnswer | None, None) for uid in unit_ids}
+    return create_model("ChunkAnswerLenient", __base__=_Lenient, **optional)
+
+
 def answer_model(unit_ids: Sequence[str], *, validate: bool = True) -> type[ChunkAnswerBase]:
     """The response model for a chunk: one required :class:`UnitAnswer` per unit id.
 
     With ``validate=False`` the grounding validator is skipped (used to read a
     last answer leniently before repairing it).
     """
-    if validate:
-        fields: dict[str, Any] = {uid: (UnitAnswer, ...) for uid in unit_ids}
-        return create_model("ChunkAnswer", __base__=ChunkAnswerBase, **fields)
-    optional: dict[str, Any] = {uid: (UnitAnswer | None, None) for uid in unit_ids}
-    return create_model("ChunkAnswerLenient", __base__=_Lenient, **optional)
+    return _answer_model(tuple(unit_ids), validate)
 
 
 class _Lenient(ChunkAnswerBase):
