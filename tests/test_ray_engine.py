@@ -17,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from outputs import per_document_outputs
 
 from summarizer import ConfigError, Settings
 from summarizer import batch as batch_mod
@@ -46,19 +47,6 @@ def ray_local() -> Iterator[Any]:
 
 def _rules(tmp_path: Path, **changes: Any) -> Settings:
     return Settings(backend="rules", cache=False, cache_dir=tmp_path / "cache", **changes)
-
-
-def _per_document(out: Path) -> dict[str, str]:
-    """``<name>.json`` without timings and ``<name>.text.txt``, by file name."""
-    found = {}
-    for p in sorted(out.glob("*.json")) + sorted(out.glob("*.text.txt")):
-        text = p.read_text(encoding="utf-8")
-        if p.suffix == ".json":
-            data = json.loads(text)
-            data["metadata"].pop("timings", None)
-            text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-        found[p.name] = text
-    return found
 
 
 def _jsonl(path: Path, drop: Sequence[str]) -> list[dict[str, Any]]:
@@ -94,7 +82,7 @@ def _xlsx(path: Path) -> list[tuple[Any, ...]]:
 
 
 def _assert_same_outputs(local: Path, ray_out: Path) -> None:
-    assert _per_document(ray_out) == _per_document(local)
+    assert per_document_outputs(ray_out) == per_document_outputs(local)
     assert _jsonl(ray_out / "summaries.jsonl", ()) == _jsonl(local / "summaries.jsonl", ())
     assert _jsonl(ray_out / "manifest.jsonl", ("seconds",)) == _jsonl(
         local / "manifest.jsonl", ("seconds",)
@@ -195,12 +183,12 @@ def test_resume_under_ray_dispatches_only_what_is_not_done(tmp_path: Path, ray_l
 
     first = batch_mod.summarize_folder([docs], out, settings=_rules(tmp_path), runner=counting)
     assert len(dispatched[0]) == 5 and not first.failed
-    before = _per_document(out)
+    before = per_document_outputs(out)
     jsonl = (out / "summaries.jsonl").read_text(encoding="utf-8")
 
     again = batch_mod.summarize_folder([docs], out, settings=_rules(tmp_path), engine="ray")
     assert len(again.skipped) == 5 and not again.failed
-    assert _per_document(out) == before
+    assert per_document_outputs(out) == before
     assert (out / "summaries.jsonl").read_text(encoding="utf-8") == jsonl
 
     changed = sorted(docs.glob("*.txt"))[1]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, auto_units
+from outputs import per_document_outputs
 
 from summarizer import Settings, summarize_folder
 from summarizer import batch as batch_mod
@@ -39,19 +40,6 @@ def _rules(tmp_path: Path) -> Settings:
     return Settings(backend="rules", cache=False, cache_dir=tmp_path / "cache")
 
 
-def _files(out: Path) -> dict[str, str]:
-    """Per-document outputs (JSON without timings, and texts), by file name."""
-    found = {}
-    for p in sorted(out.glob("*.json")) + sorted(out.glob("*.text.txt")):
-        text = p.read_text(encoding="utf-8")
-        if p.suffix == ".json":
-            data = json.loads(text)
-            data["metadata"].pop("timings", None)
-            text = json.dumps(data, sort_keys=True)
-        found[p.name] = text
-    return found
-
-
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every document the extractor is called for."""
     seen: list[str] = []
@@ -72,7 +60,7 @@ def test_second_run_skips_everything_and_changes_nothing(
     seen = _spy(monkeypatch)
     first = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
     assert len(seen) == 5 and not first.failed and not first.skipped
-    before = _files(out)
+    before = per_document_outputs(out)
     jsonl = (out / "summaries.jsonl").read_text(encoding="utf-8")
     manifest = (out / "manifest.jsonl").read_text(encoding="utf-8")
 
@@ -90,7 +78,7 @@ def test_second_run_skips_everything_and_changes_nothing(
     assert all(o.skipped and o.status == "ok" for o in second.outcomes)
     assert [o.name for o in second.outcomes] == [o.name for o in first.outcomes]
     assert [o.counts for o in second.outcomes] == [o.counts for o in first.outcomes]
-    assert _files(out) == before
+    assert per_document_outputs(out) == before
     assert (out / "summaries.jsonl").read_text(encoding="utf-8") == jsonl
     assert (out / "manifest.jsonl").read_text(encoding="utf-8") == manifest
     assert "skipped (done)" in (out / "report.md").read_text(encoding="utf-8")
