@@ -34,6 +34,7 @@ from .client import LLMClient, is_local_url
 from .documents import Document
 from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
+from .numbers import Figure
 from .prompting import Language, build_messages, detect_language, prompt_version, template
 from .rules import item_id, rule_category, rule_item, rule_summary
 from .schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
@@ -170,7 +171,8 @@ class LLMBackend:
     ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
         assert self.client is not None  # set in __enter__; internal invariant
         units = [by_id[i] for i in chunk.unit_ids]
-        allowed = {u.id: [f.value for f in unit_figures(outline.text, [u])] for u in units}
+        found = {u.id: unit_figures(outline.text, [u]) for u in units}  # once per unit
+        allowed = {uid: [f.value for f in figs] for uid, figs in found.items()}
         messages = build_messages(chunk, language=language)
         t = time.perf_counter()
         try:
@@ -194,7 +196,7 @@ class LLMBackend:
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
         items, removed = [], []
         for u in units:
-            item = _item(u, answers.get(u.id), allowed[u.id], outline, reasked)
+            item = _item(u, answers.get(u.id), found[u.id], outline, reasked)
             if item is not None:
                 items.append(item)
             elif rule_category(u) is not None:  # the model judged it states nothing
@@ -228,8 +230,9 @@ def _fallback(units: list[Unit], outline: Outline, reason: str) -> list[Item]:
 
 
 def _item(
-    unit: Unit, answer: UnitAnswer | None, allowed: list[float], outline: Outline, reasked: bool
+    unit: Unit, answer: UnitAnswer | None, figures: list[Figure], outline: Outline, reasked: bool
 ) -> Item | None:
+    allowed = [f.value for f in figures]
     notes: list[ValidationNote] = []
     rule_cat = rule_category(unit)
     if answer is None:  # cannot happen with a schema-valid answer; kept for lenient reads
@@ -260,6 +263,7 @@ def _item(
         text=outline.text,
         units=[unit],
         category=category,
+        figures=figures,
         summary=summary,
         topic=(answer.topic or "").strip() or None,
         status="repaired" if (repairs or reasked) else "ok",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI, answer, echo_auth
-from test_llm_backend import TEXT, good
+from test_llm_backend import TEXT, good, settings_for
 
 import summarizer
 from summarizer.batch import output_name
@@ -108,18 +108,7 @@ def test_api_key_is_never_written_logged_or_printed(
 def test_settings_repr_and_library_errors_hide_the_key(
     fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    settings = summarizer.Settings(
-        backend="llm",
-        base_url=fake_openai.base_url,
-        model="fake-model",
-        api_key=KEY,
-        cache=False,
-        cache_dir=tmp_path / "cache",
-        chunk_units=8,
-        max_retries=0,
-        reasks=0,
-        timeout=5.0,
-    )
+    settings = settings_for(fake_openai, tmp_path, api_key=KEY, max_retries=0, reasks=0)
     assert _leaks(repr(settings)) == [] and _leaks(str(settings)) == []
     fake_openai.enqueue(echo_auth(401), echo_auth(403))
     summary = summarizer.summarize(TEXT, settings=settings)
