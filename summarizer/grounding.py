@@ -94,3 +94,4 @@ class ExtractResult:
     removed: list[ValidationNote] = field(default_factory=list)
     estimated_tokens: int | None = None
     calls: list[CallRecord] = field(default_factory=list)
+    model_scope: str | None = None  #: what the model was asked (``all`` / ``judgement``)

@@ -13,6 +13,15 @@ items whose evidence is the cited unit and whose figures are the unit's own
   wins and a disagreement is recorded as a note;
 * that a unit states nothing (``none``) — again only where no heading says otherwise.
 
+How much of that the model is asked is ``settings.model_scope``: ``all`` sends
+every unit for category, summary and figures; ``judgement`` sends only the
+units whose role the structure leaves open, for their category alone (short
+answers, several units a call, each unit cut to its opening), and every other
+unit keeps its structural category and its lead clause as summary. ``auto``
+picks ``judgement`` for the embedded model — a small CPU model restates a
+unit's opening sentence at best, and pays seconds per unit for it — and
+``all`` for any endpoint the user configures, whose model they chose.
+
 A chunk that still fails after retries falls back to the rules result for its
 units, marked ``status="fallback"`` with the reason. A document fails only
 when nothing can be produced.
@@ -35,18 +44,21 @@ from .documents import Document
 from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
 from .numbers import Figure
-from .prompting import Language, build_messages, detect_language, prompt_version, template
+from .prompting import Language, Task, build_messages, detect_language, prompt_version, template
 from .rules import item_id, rule_category, rule_item, rule_summary
 from .schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
 from .sections import Outline, Unit
-from .settings import Settings
+from .settings import ModelScope, Settings
 from .tokens import count_tokens
-from .validation import UnitAnswer, answer_model, repair, ungrounded_figures
+from .validation import UnitAnswer, answer_model, category_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
 EXPECTED_OUTPUT_PER_UNIT = 70  #: completion tokens one unit's answer takes, for estimates
 PROMPT_OVERHEAD_PER_CALL = 40  #: chat template and section header tokens per call, for estimates
 OUTPUT_CAP_PER_UNIT = 320  #: completion tokens allowed per unit (stops a looping model early)
+JUDGE_OUTPUT_PER_UNIT = 12  #: completion tokens of one ``"u12": "achievement"`` answer
+JUDGE_UNITS = 8  #: units per call in the judge task (answers are one word each)
+JUDGE_UNIT_CHARS = 120  #: characters of a unit shown for judging its category
 
 
 class LLMBackend:
@@ -97,36 +109,40 @@ class LLMBackend:
             raise RuntimeError("LLMBackend used outside its with-block")
         settings = self.settings
         language: Language = detect_language(outline.text)
+        scope = self.scope
+        task: Task = "judge" if scope == "judgement" else "summarise"
         units = list(outline.units)
+        asked = [u for u in units if u.role_source == "position"] if task == "judge" else units
+        kept = [u for u in units if u.role_source != "position"] if task == "judge" else []
         chunks = make_chunks(
-            units,
+            asked,
             count_tokens=self._count,
             budget=settings.chunk_tokens,
-            max_units=settings.chunk_units or (1 if self.local else 8),
+            max_units=settings.chunk_units or _units_per_call(task, local=self.local),
+            max_unit_chars=JUDGE_UNIT_CHARS if task == "judge" else 360,
         )
-        per_call = self._count(template("system", language)) + PROMPT_OVERHEAD_PER_CALL
-        estimate = (
-            sum(c.tokens for c in chunks)
-            + per_call * len(chunks)
-            + EXPECTED_OUTPUT_PER_UNIT * len(units)
-        )
+        system = "judge" if task == "judge" else "system"
+        per_call = self._count(template(system, language)) + PROMPT_OVERHEAD_PER_CALL
+        per_unit = JUDGE_OUTPUT_PER_UNIT if task == "judge" else EXPECTED_OUTPUT_PER_UNIT
+        estimate = sum(c.tokens for c in chunks) + per_call * len(chunks) + per_unit * len(asked)
         if settings.doc_token_budget and estimate > settings.doc_token_budget:
             raise BudgetExceededError(
                 f"{document.doc_id}: about {estimate} tokens needed, over the budget of "
                 f"{settings.doc_token_budget} (raise SUMMARIZER_DOC_TOKEN_BUDGET or split it)"
             )
-        version = prompt_version(language)
+        version = prompt_version(language, task=task)
         by_id = {u.id: u for u in units}
+        ask = self._judge_chunk if task == "judge" else self._chunk
 
         def judge(c: Chunk) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
-            return self._chunk(c, by_id, outline, language, version)
+            return ask(c, by_id, outline, language, version)
 
         if len(chunks) <= 1:  # one call: no pool, no thread start (it waits for the GIL)
             results = [judge(c) for c in chunks]
         else:
             with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
                 results = list(pool.map(judge, chunks))
-        items: list[Item] = []
+        items: list[Item] = [it for u in kept if (it := rule_item(u, outline.text)) is not None]
         usage = Usage()
         warnings: list[str] = []
         removed: list[ValidationNote] = []
@@ -150,6 +166,15 @@ class LLMBackend:
             )
         if chunks and all(r[2] for r in results):
             log.warning("%s: every chunk fell back to rules", document.doc_id)
+        log.info(
+            "%s: model scope %s, %d of %d units sent in %d calls",
+            document.doc_id,
+            scope,
+            len(asked),
+            len(units),
+            len(chunks),
+        )
+        items.sort(key=lambda it: (it.evidence[0].start, it.evidence[0].end))
         return ExtractResult(
             items,
             usage=usage,
@@ -159,7 +184,68 @@ class LLMBackend:
             removed=removed,
             estimated_tokens=estimate,
             calls=calls,
+            model_scope=scope,
         )
+
+    @property
+    def scope(self) -> ModelScope:
+        """The model scope in effect: ``settings.model_scope`` with ``auto`` resolved."""
+        if self.settings.model_scope != "auto":
+            return self.settings.model_scope
+        return "all" if self._configured_url else "judgement"
+
+    def _judge_chunk(
+        self,
+        chunk: Chunk,
+        by_id: dict[str, Unit],
+        outline: Outline,
+        language: Language,
+        version: str,
+    ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
+        """The ``judge`` task: the model gives each unit of ``chunk`` a category, nothing else.
+
+        The summary is the unit's lead clause and the figures are the unit's own,
+        so nothing the model says can introduce a number.
+        """
+        assert self.client is not None  # set in __enter__; internal invariant
+        units = [by_id[i] for i in chunk.unit_ids]
+        try:
+            answer, usage = self.client.structured(
+                build_messages(chunk, language=language, task="judge"),
+                category_model(chunk.unit_ids),
+                cache_key_extra=version,
+                max_tokens=min(
+                    self.settings.max_output_tokens, JUDGE_OUTPUT_PER_UNIT * len(units) + 32
+                ),
+            )
+        except ModelError as e:
+            reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
+            log.warning(reason)
+            spent = getattr(e, "usage", None) or Usage()
+            return _fallback(units, outline, reason), spent, reason, []
+        categories = answer.categories()
+        items = []
+        for u in units:
+            said = categories[u.id]
+            notes = []
+            if said != rule_category(u):
+                notes.append(
+                    ValidationNote(
+                        code="category_judged",
+                        message=f"the position suggested {u.role}; the model judged {said}",
+                    )
+                )
+            items.append(
+                build_item(
+                    item_id(u),
+                    text=outline.text,
+                    units=[u],
+                    category=said,
+                    summary=rule_summary(u),
+                    notes=notes,
+                )
+            )
+        return items, usage, None, []
 
     def _chunk(
         self,
@@ -208,6 +294,13 @@ class LLMBackend:
                     )
                 )
         return items, usage, None, removed
+
+
+def _units_per_call(task: Task, *, local: bool) -> int:
+    """Default units per call: small local models drift across units when summarising."""
+    if task == "judge":
+        return JUDGE_UNITS
+    return 1 if local else 8
 
 
 def _lenient(raw: Any, unit_ids: tuple[str, ...]) -> dict[str, UnitAnswer] | None:

@@ -135,6 +135,7 @@ def summarize_document(
             backend=settings.backend,
             model=result.model,
             prompt_version=result.prompt_version,
+            model_scope=result.model_scope,
             usage=result.usage,
             estimated_tokens=result.estimated_tokens,
             calls=result.calls,

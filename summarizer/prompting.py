@@ -31,7 +31,12 @@ ROLE_HINTS: dict[Language, dict[str, str]] = {
         "other": "none",
     },
 }
-_TEMPLATES = ("system", "user", "section")
+Task = Literal["summarise", "judge"]
+#: The system template of each task: ``summarise`` asks for category, summary,
+#: figures and topic of every unit; ``judge`` only for the category of units
+#: whose role the structure leaves open.
+_SYSTEM: dict[Task, str] = {"summarise": "system", "judge": "judge"}
+_SHARED = ("user", "section")
 
 
 @cache
@@ -50,10 +55,12 @@ def detect_language(text: str) -> Language:
     return "zh" if letters and cjk / letters > 0.2 else "en"
 
 
-def prompt_version(language: Language, schema: dict[str, object] | None = None) -> str:
-    """``<language>-<sha256[:12]>`` of the templates (and the schema, when given)."""
+def prompt_version(
+    language: Language, schema: dict[str, object] | None = None, *, task: Task = "summarise"
+) -> str:
+    """``<language>-<sha256[:12]>`` of the task's templates (and the schema, when given)."""
     h = hashlib.sha256()
-    for name in _TEMPLATES:
+    for name in (_SYSTEM[task], *_SHARED):
         h.update(template(name, language).encode("utf-8"))
     if schema is not None:
         h.update(json.dumps(schema, sort_keys=True).encode("utf-8"))
@@ -75,14 +82,17 @@ def render_units(chunk: Chunk, language: Language) -> str:
     return "".join(parts)
 
 
-def build_messages(chunk: Chunk, *, language: Language) -> list[dict[str, str]]:
+def build_messages(
+    chunk: Chunk, *, language: Language, task: Task = "summarise"
+) -> list[dict[str, str]]:
     """System + user messages for one chunk.
 
-    The report's title is not sent: it adds tokens to every call and small
-    models copy it into their summaries.
+    The system message is the same for every call of a task and language, so
+    a server's prefix cache can reuse it. The report's title is not sent: it
+    adds tokens to every call and small models copy it into their summaries.
     """
     user = template("user", language).format(sections=render_units(chunk, language))
     return [
-        {"role": "system", "content": template("system", language).strip()},
+        {"role": "system", "content": template(_SYSTEM[task], language).strip()},
         {"role": "user", "content": user.strip()},
     ]

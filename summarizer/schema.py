@@ -114,6 +114,13 @@ class RunMetadata(_Model):
     backend: str
     model: str | None = None
     prompt_version: str | None = None
+    model_scope: str | None = Field(
+        default=None,
+        description=(
+            "What the model was asked: 'all' units (category, summary, figures), or "
+            "'judgement' (only the category of units whose role the structure leaves open)."
+        ),
+    )
     usage: Usage = Field(default_factory=Usage)
     estimated_tokens: int | None = Field(
         default=None, description="Prompt + completion tokens estimated before any call."

@@ -18,9 +18,11 @@ from .errors import ConfigError
 
 Backend = Literal["rules", "llm"]
 Mode = Literal["auto", "tools", "json_schema", "md_json"]
+ModelScope = Literal["auto", "all", "judgement"]
 
 BACKENDS: tuple[str, ...] = ("rules", "llm")
 MODES: tuple[str, ...] = ("auto", "tools", "json_schema", "md_json")
+MODEL_SCOPES: tuple[str, ...] = ("auto", "all", "judgement")
 
 
 def default_cache_dir() -> Path:
@@ -55,6 +57,12 @@ class Settings:
         local_model: path to a GGUF file for the embedded server (else the installed default).
         requests_per_minute: most HTTP requests to the endpoint per minute (0 = no limit).
         tokens_per_minute: most estimated prompt tokens sent per minute (0 = no limit).
+        model_scope: what the model is asked. ``all``: category, summary and figures
+            of every unit. ``judgement``: only the category of the units whose role
+            the structure leaves open (no role-stating heading or wording); the
+            other units keep their structural category and their lead clause as
+            summary. ``auto``: ``judgement`` for the embedded small model (no
+            ``base_url``), ``all`` for any configured endpoint.
     """
 
     backend: Backend = "llm"
@@ -76,12 +84,17 @@ class Settings:
     local_model: str = ""
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
+    model_scope: ModelScope = "auto"
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigError(f"unknown backend {self.backend!r}; choose one of {BACKENDS}")
         if self.mode not in MODES:
             raise ConfigError(f"unknown instructor mode {self.mode!r}; choose one of {MODES}")
+        if self.model_scope not in MODEL_SCOPES:
+            raise ConfigError(
+                f"unknown model scope {self.model_scope!r}; choose one of {MODEL_SCOPES}"
+            )
         if self.concurrency < 1:
             raise ConfigError("concurrency must be at least 1")
         if self.requests_per_minute < 0 or self.tokens_per_minute < 0:

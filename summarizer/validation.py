@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
 from .numbers import find_figures, parse_figure, values_match
-from .schema import Item, ValidationNote
+from .schema import Category, Item, ValidationNote
 
 UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
 SUMMARY_MAX = 80  #: characters; the prompt asks for 50 (zh) / 30 words (en)
@@ -135,6 +135,34 @@ def answer_model(unit_ids: Sequence[str], *, validate: bool = True) -> type[Chun
     last answer leniently before repairing it).
     """
     return _answer_model(tuple(unit_ids), validate)
+
+
+class ChunkCategoriesBase(BaseModel):
+    """Base of the per-chunk answer model of the ``judge`` task; fields are unit ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def categories(self) -> dict[str, Category]:
+        """Unit id -> category."""
+        return dict(self.__dict__)
+
+
+@lru_cache(maxsize=4096)
+def _category_model(unit_ids: tuple[str, ...]) -> type[ChunkCategoriesBase]:
+    fields: dict[str, Any] = {uid: (Category, ...) for uid in unit_ids}
+    return create_model("ChunkCategories", __base__=ChunkCategoriesBase, **fields)
+
+
+def category_model(unit_ids: Sequence[str]) -> type[ChunkCategoriesBase]:
+    """The response model of a ``judge`` chunk: one required category per unit id.
+
+    The choices are the three categories, without ``none``: the units judged are
+    body paragraphs of a section (the preamble and closing formulas never get
+    here), so what is open is their category, not whether they state something.
+    Nothing in the answer can be ungrounded: the item's evidence, figures and
+    summary come from the unit itself.
+    """
+    return _category_model(tuple(unit_ids))
 
 
 class _Lenient(ChunkAnswerBase):

@@ -77,7 +77,8 @@ def auto_units(*, seconds: float = 0.0, usage: tuple[int, int, int] = DEFAULT_US
     The unit ids are the ``required`` keys of the request's schema (``response_format``
     or the tool's parameters); each gets category ``achievement`` and a summary made
     from the unit's ``[uN] text`` line in the prompt with digits removed (so it states
-    no figure). Usable as ``FakeOpenAI(default=auto_units())`` for whole batches.
+    no figure), or just ``"achievement"`` when the schema asks for a category alone.
+    Usable as ``FakeOpenAI(default=auto_units())`` for whole batches.
     """
     return Reply("auto_units", seconds=seconds, usage=usage)
 
@@ -91,6 +92,7 @@ def _requested_units(body: dict[str, Any]) -> dict[str, Any]:
     for tool in body.get("tools") or []:
         schema = schema or (tool.get("function") or {}).get("parameters")
     ids = list((schema or {}).get("required") or [])
+    props = (schema or {}).get("properties") or {}
     messages = body.get("messages", [])
     text = "\n".join(m["content"] for m in messages if isinstance(m.get("content"), str))
     out: dict[str, Any] = {}
@@ -98,6 +100,9 @@ def _requested_units(body: dict[str, Any]) -> dict[str, Any]:
         found = re.search(rf"^\[{re.escape(uid)}\] (.+)$", text, re.MULTILINE)
         raw = found.group(1) if found else uid
         summary = re.sub(r"[0-9０-９.%％]+", "", raw)[:40] or "完成相关工作"
+        if "enum" in (props.get(uid) or {}):  # the judge task: a category per unit
+            out[uid] = "achievement"
+            continue
         out[uid] = {"category": "achievement", "summary": summary, "figures": []}
     return out
 

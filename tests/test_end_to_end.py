@@ -65,11 +65,28 @@ def test_local_model_on_a_short_real_section(tmp_path: Path) -> None:
     start = text.index("  二、存在问题")
     section = text[:start].split("\n")[0] + "\n前言。现报告如下：\n" + text[start:]
     settings = Settings.from_env(backend="llm", base_url="", cache=False)
-    summary = summarize(section, settings=settings)
+    # model_scope="all": the model summarises every unit (headings settle every role here)
+    summary = summarize(section, settings=settings, model_scope="all")
     assert summary.metadata.backend == "llm" and summary.metadata.usage.calls >= 1
+    assert summary.metadata.model_scope == "all"
     assert len(summary.shortcomings) == 4 and len(summary.plans) == 6
     assert_grounded(summary, summary_text(section))
     assert all(it.summary.strip() for it in summary.items())
+
+    # the default for the embedded model: only units under topical headings are judged
+    text = (SEED / "002_b2d5c4613177801b.txt").read_text(encoding="utf-8")
+    topical = text[: text.index("三、推进行政决策科学化")]
+    judged = summarize(topical, settings=settings)
+    assert judged.metadata.model_scope == "judgement"
+    assert judged.metadata.usage.calls >= 1
+    sent = [u for call in judged.metadata.calls for u in call.unit_ids]
+    from summarizer.documents import document_from_text
+    from summarizer.sections import parse_outline
+
+    units = parse_outline(document_from_text(topical)).units
+    assert sent == [u.id for u in units if u.role_source == "position"] and sent
+    assert len(judged.items()) == len(units)  # the judged units keep an item, in a category
+    assert_grounded(judged, summary_text(topical))
 
 
 def summary_text(text: str) -> str:

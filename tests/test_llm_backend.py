@@ -16,7 +16,8 @@ from fake_openai import FakeOpenAI, answer, malformed, status
 
 from summarizer import Settings, summarize, summarize_folder
 from summarizer.documents import document_from_text
-from summarizer.errors import BudgetExceededError
+from summarizer.errors import BudgetExceededError, ConfigError
+from summarizer.prompting import template
 from summarizer.sections import parse_outline
 from summarizer.validation import ungrounded_figures
 
@@ -208,3 +209,86 @@ def test_topic_reaches_the_item(fake_openai: FakeOpenAI, tmp_path: Path) -> None
     fake_openai.enqueue(answer(good()))
     s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
     assert s.achievements[0].topic == "组织领导" and s.achievements[1].topic is None
+
+
+# -- model scope: what the model is asked --------------------------------------------
+
+TOPICAL = (
+    "某市2022年法治政府建设年度报告\n"
+    "2022年，我市坚持依法行政。现将有关情况报告如下：\n"
+    "一、深化行政执法改革\n"
+    "一是下放行政处罚事权12项。\n"
+    "二是培训执法人员300人次。\n"
+    "二、加强普法宣传\n"
+    "开展法治宣传活动20场，发放资料5000份。\n"
+    "三、存在的问题\n"
+    "基层执法力量薄弱。\n"
+    "四、下一步工作打算\n"
+    "继续推进综合执法改革。\n"
+)
+
+
+def _asked_ids(fake: FakeOpenAI) -> list[list[str]]:
+    out = []
+    for r in fake.chat_requests:
+        fmt = r.body.get("response_format") or {}
+        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+        if not schema:
+            tools = r.body.get("tools") or [{}]
+            schema = (tools[0].get("function") or {}).get("parameters") or {}
+        out.append(list(schema.get("required") or []))
+    return out
+
+
+def test_judgement_scope_sends_only_units_the_structure_leaves_open(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    # u1-u3 sit under topical headings (role from position); u4, u5 under
+    # headings that state their role. The model judges u2 to be a plan.
+    fake_openai.enqueue(answer({"u1": "achievement", "u2": "plan", "u3": "achievement"}))
+    s = summarize(TOPICAL, settings=settings_for(fake_openai, tmp_path, model_scope="judgement"))
+    assert _asked_ids(fake_openai) == [["u1", "u2", "u3"]]
+    system = fake_openai.chat_requests[0].messages[0]["content"]
+    assert system == template("judge", "zh").strip()
+    assert s.metadata.model_scope == "judgement"
+    assert [it.unit_ids for it in s.achievements] == [["u1"], ["u3"]]
+    assert [it.unit_ids for it in s.plans] == [["u2"], ["u5"]]
+    judged = s.plans[0]
+    assert [n.code for n in judged.validation] == ["category_judged"]
+    assert "培训执法人员300人次" in judged.summary  # the unit's lead, not the model's
+    assert [f.text for f in s.achievements[0].figures] == ["12项"]
+    # units the structure settles keep their category and lead, with no call
+    assert s.shortcomings[0].summary.startswith("基层执法力量薄弱")
+    assert s.metadata.usage.calls == 1
+    assert not ungrounded_figures(s.achievements[0])
+
+
+def test_judgement_scope_makes_no_call_when_headings_settle_every_role(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path, model_scope="judgement"))
+    assert fake_openai.chat_requests == []
+    assert len(s.items()) == 4 and s.metadata.usage.calls == 0
+
+
+def test_judge_failure_falls_back_to_the_position_role(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(status(500), status(500))
+    s = summarize(TOPICAL, settings=settings_for(fake_openai, tmp_path, model_scope="judgement"))
+    assert [it.status for it in s.achievements] == ["fallback"] * 3
+    assert any("used rules" in w for w in s.metadata.warnings)
+
+
+def test_auto_scope_asks_everything_of_a_configured_endpoint(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(answer(good()))
+    s = summarize(TEXT, settings=settings_for(fake_openai, tmp_path))
+    assert s.metadata.model_scope == "all"
+    assert _asked_ids(fake_openai) == [UNITS]
+
+
+def test_unknown_model_scope_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="model scope"):
+        Settings(model_scope="some")  # type: ignore[arg-type]
