@@ -14,15 +14,27 @@ So the engines differ only in *where* :func:`summarize_item` runs:
 
 The API key travels to Ray workers inside a :class:`_Secret` (pickled with the
 task, never part of a repr, an operator name, an error or a log line).
+
+Joining a cluster is bounded: ``SUMMARIZER_RAY_CONNECT_TIMEOUT`` seconds (default
+30) for the address to answer and ``ray.init`` to return, else a
+:class:`~summarizer.errors.ConfigError` naming the address. Ray's own chatter
+follows the ``summarizer`` logger's level (the CLI's ``-q``/``-v``): none with
+``-q`` (or a library caller's default WARNING), Ray's warnings at the CLI's
+default level, Ray's INFO lines with ``-v``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
 import os
+import re
+import socket
+import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
@@ -37,6 +49,10 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 ENGINES: tuple[str, ...] = ("local", "ray")
+
+#: Seconds to wait for a Ray cluster (``--ray-address``) to answer before giving up.
+CONNECT_TIMEOUT_ENV = "SUMMARIZER_RAY_CONNECT_TIMEOUT"
+DEFAULT_CONNECT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +191,7 @@ class _RaySummarizer:
             self._stack.close()
 
 
-def ray_runner(address: str | None = None) -> Runner:
+def ray_runner(address: str | None = None, *, connect_timeout: float | None = None) -> Runner:
     """A :data:`Runner` that summarises on Ray Data.
 
     Args:
@@ -183,6 +199,8 @@ def ray_runner(address: str | None = None) -> Runner:
             ``None`` or empty starts a local Ray instance. When Ray is already
             initialised in this process (a test, a notebook) it is used as it
             is and left running.
+        connect_timeout: most seconds to wait for ``address`` to answer and for
+            Ray to connect; default ``$SUMMARIZER_RAY_CONNECT_TIMEOUT``, else 30.
 
     The pool has up to ``settings.concurrency`` actors (one CPU each); each
     opens its own backend. Per-minute rate limits are split between them so
@@ -190,8 +208,11 @@ def ray_runner(address: str | None = None) -> Runner:
     there is work: a fully resumed batch does not touch it.
 
     Raises:
-        ConfigError: Ray is not installed (at once); it cannot be started or
-            reached (when the runner starts).
+        ConfigError: Ray is not installed, or the timeout is not a positive
+            number (at once); Ray cannot be started, or the cluster does not
+            answer within the timeout (when the runner starts).
+        SummarizerError: the Ray job failed while running (results already
+            yielded stay valid: the batch resumes from them).
     """
     try:
         import ray
@@ -201,22 +222,15 @@ def ray_runner(address: str | None = None) -> Runner:
             "the ray engine needs Ray Data: pip install 'summarizer[ray]' "
             "(on every node of the cluster)"
         ) from e
+    timeout = _connect_timeout(connect_timeout)
 
     def run(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
         started = False
         if not ray.is_initialized():
-            try:
-                ray.init(
-                    address=address or None,
-                    include_dashboard=False,
-                    logging_level=logging.WARNING,
-                )
-            except Exception as e:  # unreachable cluster, version mismatch, no resources…
-                where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
-                raise ConfigError(f"could not start or reach {where}: {e}") from e
+            _connect(address, timeout)
             started = True
         try:
-            yield from _run_on_ray(items, settings)
+            yield from _run_on_ray(items, settings, restarts=_joins_a_cluster(address))
         finally:
             if started:
                 ray.shutdown()
@@ -224,7 +238,154 @@ def ray_runner(address: str | None = None) -> Runner:
     return run
 
 
-def _run_on_ray(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
+def _connect_timeout(given: float | None) -> float:
+    """The connect timeout: ``given``, else ``$SUMMARIZER_RAY_CONNECT_TIMEOUT``, else 30 s."""
+    raw: object = given
+    if raw is None:
+        raw = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip() or DEFAULT_CONNECT_TIMEOUT
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise ConfigError(
+            f"{CONNECT_TIMEOUT_ENV}={raw!r} is not valid: expected a positive number of seconds"
+        )
+    return value
+
+
+def _joins_a_cluster(address: str | None) -> bool:
+    """Whether ``ray.init`` connects to an existing cluster rather than starting a local Ray."""
+    return bool(address or os.environ.get("RAY_ADDRESS"))
+
+
+def _quiet() -> bool:
+    """Whether the user asked for errors only (``-q``; a library caller's default WARNING)."""
+    return logging.getLogger("summarizer").getEffectiveLevel() >= logging.WARNING
+
+
+def _debug() -> bool:
+    return logging.getLogger("summarizer").isEnabledFor(logging.DEBUG)
+
+
+def _ray_logging_level() -> int:
+    """The level of the ``ray`` logger: Ray's INFO lines with ``-v``, else its errors only.
+
+    Ray's warnings at start-up are about Ray (token authentication of a
+    throw-away local instance, signal handlers), not about the batch.
+    """
+    return logging.INFO if _debug() else logging.ERROR
+
+
+def _connect(address: str | None, timeout: float) -> None:
+    """Start a local Ray (no ``address``) or join the cluster at ``address``, within ``timeout``.
+
+    A cluster address is first checked to answer at all (a TCP connection to
+    its host and port), so a wrong address fails at once with a clear message;
+    then ``ray.init`` runs in a helper thread for at most what is left of
+    ``timeout`` (Ray retries an unreachable cluster for many minutes on its own).
+
+    Raises:
+        ConfigError: naming the address and what to check.
+    """
+    import ray
+
+    options: dict[str, Any] = {
+        "address": address or None,
+        "include_dashboard": False,
+        "logging_level": _ray_logging_level(),
+        "log_to_driver": not _quiet(),  # the workers' own stdout/stderr lines
+    }
+    if not _joins_a_cluster(address):
+        try:
+            ray.init(**options)
+        except Exception as e:  # no resources, a broken install…
+            raise ConfigError(f"could not start a local Ray instance: {_one_line(e)}") from e
+        return
+    if not address or address == "auto":  # what ray.init will use; named in the errors
+        address = os.environ.get("RAY_ADDRESS") or address or "auto"
+
+    deadline = time.monotonic() + timeout
+    hint = (
+        f"check the address (`ray status` on the head node; Ray Client listens on port "
+        f"10001, the GCS on 6379), that the cluster is up and that no firewall is in the "
+        f"way; {CONNECT_TIMEOUT_ENV} sets how long to wait (now {timeout:g} s)"
+    )
+    endpoint = _host_port(address)
+    if endpoint is not None:
+        host, port = endpoint
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                pass
+        except OSError as e:
+            reason = "no answer" if isinstance(e, TimeoutError) else (e.strerror or str(e))
+            raise ConfigError(
+                f"cannot reach the Ray cluster at {address!r}: nothing answers at "
+                f"{host}:{port} ({reason}); {hint}"
+            ) from e
+
+    outcome: dict[str, BaseException | None] = {}
+    gave_up = threading.Event()
+
+    def init() -> None:
+        try:
+            ray.init(**options)
+        except BaseException as e:  # reported to the waiting thread
+            outcome["error"] = e
+        else:
+            outcome["error"] = None
+            if gave_up.is_set():  # connected after all, too late: leave nothing behind
+                with suppress(Exception):
+                    ray.shutdown()
+
+    helper = threading.Thread(target=init, name="summarizer-ray-connect", daemon=True)
+    helper.start()
+    helper.join(max(0.0, deadline - time.monotonic()))
+    if "error" not in outcome:
+        gave_up.set()
+        raise ConfigError(
+            f"timed out after {timeout:g} s connecting to the Ray cluster at {address!r}; {hint}"
+        )
+    error = outcome["error"]
+    if error is not None:
+        raise ConfigError(
+            f"could not connect to the Ray cluster at {address!r}: {_one_line(error)}"
+        ) from error
+
+
+_ADDRESS = re.compile(r"^(?:ray://)?\[?([^\s/\[\]]+?)\]?:(\d{1,5})/?$")
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of ``ray://host:port`` or ``host:port``; None for ``auto`` and the like."""
+    found = _ADDRESS.match(address.strip())
+    if found is None:
+        return None
+    port = int(found.group(2))
+    return (found.group(1), port) if 0 < port < 65536 else None
+
+
+def _one_line(error: BaseException, limit: int = 400) -> str:
+    """An exception's message on one line (Ray's can span many), cut to ``limit`` characters."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_on_ray(
+    items: Sequence[WorkItem], settings: Settings, *, restarts: bool = False
+) -> Iterator[WorkResult]:
+    """Map ``items`` over a pool of :class:`_RaySummarizer` actors.
+
+    With ``restarts`` (a cluster, where a node may go away) a dead actor is
+    recreated and its document retried, as Ray Data does by default; on a
+    local Ray an actor that dies is a crash like any other: the run stops
+    (what finished is saved; run again to resume) instead of retrying the
+    same document forever.
+
+    Raises:
+        SummarizerError: the Ray job failed (a lost node, an actor that died,
+            versions that differ between nodes), as one line.
+    """
     import ray.data
 
     if not items:
@@ -236,27 +397,54 @@ def _run_on_ray(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkR
         requests_per_minute=_share(settings.requests_per_minute, actors),
         tokens_per_minute=_share(settings.tokens_per_minute, actors),
     )
-    if not log.isEnabledFor(logging.DEBUG):  # Ray Data's per-run INFO lines only with -v
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # Ray Data's per-run INFO lines only with -v, its warnings not with -q
+    level = logging.INFO if _debug() else logging.ERROR if _quiet() else logging.WARNING
+    logging.getLogger("ray.data").setLevel(level)
+    # ... and never its notice that progress bars are off: we turned them off
+    logging.getLogger("ray.data._internal.progress").setLevel(max(level, logging.ERROR))
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # the CLI has its own progress line
     context.print_on_execution_start = False
     rows = [{"key": it.key, "path": it.path, "name": it.name} for it in items]
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
     actor_class: Any = _RaySummarizer  # a callable class: Ray Data runs it in an actor pool
-    mapped = dataset.map(
-        actor_class,
-        fn_constructor_kwargs={
-            "settings": worker_settings,
-            "api_key": _Secret(settings.api_key),
-            "cwd": os.getcwd(),
-        },
-        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
-        num_cpus=1,
-    )
+    remote_args = {} if restarts else _no_restarts(dataset.map)
+    with warnings.catch_warnings():  # max_restarts is one of Ray's deprecated **ray_remote_args
+        warnings.simplefilter("ignore", DeprecationWarning)
+        mapped = dataset.map(
+            actor_class,
+            fn_constructor_kwargs={
+                "settings": worker_settings,
+                "api_key": _Secret(settings.api_key),
+                "cwd": os.getcwd(),
+            },
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),
+            num_cpus=1,
+            **remote_args,
+        )
     log.debug("ray: %d documents on up to %d actors", len(rows), actors)
-    for row in mapped.iter_rows():
-        yield WorkResult.from_json(row["result"])
+    try:
+        for row in mapped.iter_rows():
+            yield WorkResult.from_json(row["result"])
+    except Exception as e:  # a lost node, a crashed actor, versions that differ between nodes…
+        log.debug("the Ray job failed", exc_info=True)
+        raise SummarizerError(
+            f"the Ray job failed: {_one_line(e)} — the documents finished before it are saved; "
+            "run the same command again to resume (every node needs the same Python, "
+            "summarizer and ray versions)"
+        ) from e
+
+
+def _no_restarts(map_method: Callable[..., Any]) -> dict[str, Any]:
+    """``{"max_restarts": 0}`` when ``Dataset.map`` still takes actor options as ``**kwargs``.
+
+    Besides not retrying a crashing document forever, this keeps the driver
+    quiet: Ray logs an error-level line to stderr for every restartable actor
+    whose constructor arguments are in the object store (Ray Data's always are).
+    """
+    params = inspect.signature(map_method).parameters.values()
+    takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    return {"max_restarts": 0} if takes_kwargs else {}
 
 
 def _share(per_minute: int, actors: int) -> int:
