@@ -47,7 +47,7 @@ from _meter import Meter
 from summarizer import DocumentSummary, Settings, summarize
 from summarizer.evaluation.dataset import Dataset, load_dataset
 from summarizer.evaluation.metrics import evaluate
-from summarizer.numbers import find_figures, values_match
+from summarizer.numbers import find_figures, parse_figure, values_match
 
 TOOLS = ("langextract", "summarizer:judgement", "summarizer:all")
 OURS = "summarizer:judgement"  #: the row the ratios are taken for (the embedded default)
@@ -188,8 +188,9 @@ def _score(
                     "completion_tokens": tally.completion_tokens,
                     "figures_stated": len(r["stated"]),
                     "figures_unparseable": sum(
-                        1 for s in r["stated"] if not find_figures(str(s)) and s
+                        1 for s in r["stated"] if parse_figure(str(s)) is None
                     ),
+                    "figures_stated_text": [str(s) for s in r["stated"]],
                     "figures_not_in_evidence": len(doc.ungrounded),
                     "figures_not_in_source": _not_in_source(case.text, r["summary"]),
                 }

@@ -15,7 +15,7 @@ import click
 
 from ._version import __version__
 from .errors import SummarizerError
-from .settings import BACKENDS, MODES, Settings
+from .settings import BACKENDS, MODEL_SCOPES, MODES, Settings
 
 log = logging.getLogger("summarizer")
 
@@ -91,6 +91,16 @@ def model_options(f: Any) -> Any:
             "hosted APIs.",
         ),
         click.option(
+            "--model-scope",
+            type=click.Choice(MODEL_SCOPES),
+            default=None,
+            help="What the model is asked: all (category, summary and figures of every "
+            "unit) or judgement (only the category of units no heading or wording "
+            "settles; the rest keep their structural category and lead clause). auto: "
+            "judgement for the embedded model, all for a configured endpoint. "
+            "[env SUMMARIZER_MODEL_SCOPE]",
+        ),
+        click.option(
             "--concurrency",
             type=click.IntRange(1, 256),
             default=None,
@@ -125,6 +135,7 @@ def settings_from(opts: dict[str, Any]) -> Settings:
         model=opts.get("model"),
         api_key=opts.get("api_key"),
         mode=opts.get("mode"),
+        model_scope=opts.get("model_scope"),
         concurrency=opts.get("concurrency"),
         cache=False if opts.get("no_cache") else None,
         requests_per_minute=opts.get("requests_per_minute"),
