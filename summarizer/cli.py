@@ -20,11 +20,23 @@ from .settings import BACKENDS, MODEL_SCOPES, MODES, Settings
 log = logging.getLogger("summarizer")
 
 
+#: Libraries whose own logs are noise unless debugging: instructor logs an ERROR
+#: when its re-asks run out, which this package handles (repair or fallback,
+#: recorded on the item); httpx logs every request at INFO.
+_LIBRARY_LOGGERS = ("instructor", "httpx", "httpcore", "openai")
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    _library_logging(debug=bool(verbose))
+
+
+def _library_logging(*, debug: bool) -> None:
+    for name in _LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
 
 def _log_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -36,6 +48,7 @@ def _log_callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any
             logging.getLogger().setLevel(logging.WARNING)
         else:
             logging.getLogger().setLevel(logging.DEBUG)
+            _library_logging(debug=True)
     return value
 
 

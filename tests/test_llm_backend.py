@@ -292,3 +292,32 @@ def test_auto_scope_asks_everything_of_a_configured_endpoint(
 def test_unknown_model_scope_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="model scope"):
         Settings(model_scope="some")  # type: ignore[arg-type]
+
+
+def test_cli_does_not_show_library_errors_that_validation_handles(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    # instructor logs "Max retries exceeded" at ERROR when re-asks run out; the
+    # item is repaired and the repair recorded, so users must not see an ERROR.
+    import subprocess
+    import sys
+
+    bad = good(u1={"category": "achievement", "summary": "召开专题会议12次。", "figures": ["12次"]})
+    fake_openai.enqueue(answer(bad), answer(bad))
+    doc = tmp_path / "r.txt"
+    doc.write_text(TEXT, encoding="utf-8")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SUMMARIZER_CACHE": "false",
+        "SUMMARIZER_CHUNK_UNITS": "8",
+        "SUMMARIZER_MAX_RETRIES": "1",
+    }
+    cmd = [sys.executable, "-m", "summarizer.cli", "run", str(doc), "-o", str(tmp_path / "out")]
+    cmd += ["--base-url", fake_openai.base_url, "--model", "fake-model", "--api-key", "k"]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert len(fake_openai.chat_requests) == 2  # the re-ask happened
+    assert "ERROR" not in r.stderr and "instructor" not in r.stderr, r.stderr
+    out = json.loads((tmp_path / "out" / "r.json").read_text(encoding="utf-8"))
+    assert out["achievements"][0]["status"] == "repaired"
