@@ -7,8 +7,16 @@ and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 
 Runs resume: the manifest is the record of truth (input SHA-256, settings
 fingerprint, status), so a re-run into the same folder redoes only failed,
-changed or missing documents. Documents run ``settings.concurrency`` at a time;
-outputs do not depend on the order they finish in.
+changed or missing documents. Documents run ``settings.concurrency`` at a time
+(with the model backend: requests in flight are held to it, and a few more
+documents are prepared meanwhile, see :func:`_local_runner`); outputs do not
+depend on the order they finish in.
+
+The batch-level files follow the run instead of waiting for its end: as soon as
+every document before it has finished, a document's rows are appended to
+``items.csv`` / ``items.xlsx`` (:class:`~summarizer.export_stream.ExportStream`)
+and its line to ``summaries.jsonl``, all in input order; the last document is
+followed only by closing them, the manifest and the report.
 
 Where they run is the engine's business (:mod:`summarizer.engines`): ``local``
 threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
@@ -30,12 +38,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .documents import SUPPORTED_SUFFIXES
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
 from .errors import ConfigError, InputError
-from .exports import write_exports
+from .export_stream import ExportStream
 from .pipeline import Extractor, open_backend
 from .schema import DocumentSummary, Usage
 from .settings import Settings
@@ -269,37 +277,90 @@ def summarize_folder(
         done += 1
         if on_progress:
             on_progress(done, len(inputs), skipped)
-    if jobs:
-        with manifest.open("a", encoding="utf-8") as log:
-            tail = manifest.read_bytes()[-1:]
-            if tail and tail != b"\n":
-                log.write("\n")  # a line cut by a kill stays a line of its own
-            work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
-            by_index = {job.index: job for job in jobs}
-            for done_work in runner(work, settings):
-                job = by_index[done_work.key]
-                outcome = _store(out, done_work)
-                outcomes[job.index] = outcome
-                row = _manifest_row(outcome, job.sha256, fingerprint)
-                rows.pop(job.name, None)
-                rows[job.name] = row
-                log.write(json.dumps(row, ensure_ascii=False) + "\n")
-                log.flush()  # the record survives a kill right after this document
-                done += 1
-                if on_progress:
-                    on_progress(done, len(inputs), outcome)
-    final = tuple(o for o in outcomes if o is not None)
-    result = BatchResult(out, final, time.perf_counter() - t0)
-    current = [rows[n] for n in names if n in rows]
-    others = [r for n, r in rows.items() if n not in set(names)]
-    write_atomic(
-        manifest, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in others + current)
-    )
-    finished = [_load_summary(out, o.name) for o in final if o.status == "ok"]
-    write_atomic(out / "summaries.jsonl", "".join(s.model_dump_json() + "\n" for s in finished))
-    write_exports(finished, out)
+    with _InOrderOutputs(out, outcomes) as batch_files:
+        batch_files.advance()  # documents finished in a previous run
+        if jobs:
+            with manifest.open("a", encoding="utf-8") as log:
+                tail = manifest.read_bytes()[-1:]
+                if tail and tail != b"\n":
+                    log.write("\n")  # a line cut by a kill stays a line of its own
+                work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
+                by_index = {job.index: job for job in jobs}
+                for done_work in runner(work, settings):
+                    job = by_index[done_work.key]
+                    outcome = _store(out, done_work)
+                    outcomes[job.index] = outcome
+                    row = _manifest_row(outcome, job.sha256, fingerprint)
+                    rows.pop(job.name, None)
+                    rows[job.name] = row
+                    log.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    log.flush()  # the record survives a kill right after this document
+                    done += 1
+                    if on_progress:
+                        on_progress(done, len(inputs), outcome)
+                    batch_files.advance(job.index, done_work.summary)
+        final = tuple(o for o in outcomes if o is not None)
+        result = BatchResult(out, final, time.perf_counter() - t0)
+        current = [rows[n] for n in names if n in rows]
+        others = [r for n, r in rows.items() if n not in set(names)]
+        write_atomic(
+            manifest, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in others + current)
+        )
     write_atomic(out / "report.md", render_report(result, settings))
     return result
+
+
+class _InOrderOutputs:
+    """``summaries.jsonl``, ``items.csv`` and ``items.xlsx``, written in input order as
+    documents finish: document ``k`` is written once documents ``0..k`` all have an
+    outcome. Moved into place when the block ends; on an exception they are dropped
+    (earlier versions stay)."""
+
+    def __init__(self, out: Path, outcomes: list[DocOutcome | None]) -> None:
+        self._out, self._outcomes = out, outcomes
+        self._next = 0
+        self._held: dict[int, DocumentSummary] = {}  # finished, waiting for earlier ones
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".summaries.jsonl.", suffix=".tmp")
+        self._jsonl_tmp = Path(tmp)
+        self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        try:
+            self._exports = ExportStream(out)
+        except BaseException:
+            self._jsonl.close()
+            self._jsonl_tmp.unlink(missing_ok=True)
+            raise
+
+    def advance(self, index: int | None = None, summary: DocumentSummary | None = None) -> None:
+        """Record that document ``index`` finished with ``summary``; write what is due."""
+        if index is not None and summary is not None:
+            self._held[index] = summary
+        while self._next < len(self._outcomes):
+            outcome = self._outcomes[self._next]
+            if outcome is None:
+                return
+            if outcome.status == "ok":
+                summary = self._held.pop(self._next, None)
+                if summary is None:  # finished in a previous run
+                    summary = _load_summary(self._out, outcome.name)
+                self._jsonl.write(summary.model_dump_json() + "\n")
+                self._exports.add(summary)
+            self._next += 1
+
+    def __enter__(self) -> _InOrderOutputs:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:
+        self._jsonl.close()
+        if et is not None:
+            self._exports.abort()
+            self._jsonl_tmp.unlink(missing_ok=True)
+            return
+        try:
+            os.replace(self._jsonl_tmp, self._out / "summaries.jsonl")
+        except BaseException:
+            self._exports.abort()
+            raise
+        self._exports.close()
 
 
 def _remove_stale_temp_files(out: Path) -> None:
@@ -360,10 +421,21 @@ def _runner_for(engine: str, ray_address: str | None) -> Runner:
 
 
 def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
-    """The local engine: ``settings.concurrency`` threads sharing one lazily opened backend."""
+    """The local engine: threads sharing one lazily opened backend.
+
+    With the model backend the client holds requests in flight to
+    ``settings.concurrency``; ``concurrency // 2`` (at least one) more documents
+    are read, parsed and made into requests meanwhile, and finished ones are
+    validated and written after their slot is free again, so a freed slot is
+    taken at once instead of after the next document's preparation. The rules
+    backend runs ``concurrency`` documents at a time.
+    """
+    workers = settings.concurrency
+    if settings.backend == "llm":
+        workers += max(1, settings.concurrency // 2)
     with ExitStack() as stack:
         backend = _LazyBackend(settings, stack)  # closed after the pool has drained
-        with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(summarize_item, it, settings, backend.get) for it in items]
             for future in as_completed(futures):
                 yield future.result()

@@ -47,6 +47,7 @@ def test_server_limit_is_enforced(over_limit: str) -> None:
     (r,) = report["runs"]
     assert r["failed"] == 0 and r["answered"] == 6 and r["calls"] == 6 + r["rejected"]
     assert r["max_in_flight"] <= 2
+    assert r["fallback_docs"] == 0  # 429s are waited out within the retry time budget
     if over_limit == "queue":
         assert r["rejected"] == 0
 

@@ -157,3 +157,26 @@ def test_settings_rate_limits_from_env() -> None:
     assert Settings().requests_per_minute == 0 and Settings().tokens_per_minute == 0
     with pytest.raises(ConfigError):
         Settings(tokens_per_minute=-5)
+
+
+def test_a_provider_concurrency_cap_costs_time_not_fallbacks(tmp_path: Path) -> None:
+    """16 documents at once against a server serving 8 (429, Retry-After: 0.05 beyond)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for k in range(48):
+        (docs / f"doc_{k:03d}.txt").write_text(
+            f"某{k}区2023年法治政府建设情况报告\n一、主要成效\n1.办理政务服务事项{k + 10}件。\n"
+            f"2.开展法治宣传活动{k + 3}场。\n二、存在的不足\n执法人员{k % 5 + 2}人不足。\n",
+            encoding="utf-8",
+        )
+    with FakeOpenAI(default=auto_units(seconds=0.3), max_concurrent=8) as fake:
+        settings = Settings(
+            backend="llm", base_url=fake.base_url, model="fake", cache=False,
+            cache_dir=tmp_path / "c", chunk_units=100, reasks=0, concurrency=16,
+        )  # fmt: skip
+        result = summarize_folder([docs], tmp_path / "out", settings=settings)
+        rejected = fake.rejected
+    assert rejected > 0, "the server's cap was never hit"
+    assert not result.failed
+    assert [o.name for o in result.outcomes if o.warnings] == []  # no document fell back
+    assert result.usage.calls >= 48 + rejected  # (+ any reset keep-alive connection)

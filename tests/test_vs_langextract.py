@@ -28,7 +28,9 @@ def _ask(url: str, response_format: dict[str, object] | None = None) -> None:
     client = openai.OpenAI(base_url=url, api_key="k", max_retries=0)
     extra = {"response_format": response_format} if response_format else {}
     client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "hi"}], **extra  # type: ignore[arg-type]
+        model="m",
+        messages=[{"role": "user", "content": "hi"}],
+        **extra,  # type: ignore[arg-type]
     )
 
 
