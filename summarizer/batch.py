@@ -166,8 +166,10 @@ def file_sha256(path: Path) -> str:
 
 
 def settings_fingerprint(settings: Settings) -> str:
-    """What must match for a finished output to be reused: the backend and the model."""
-    return f"{settings.backend}:{settings.model}" if settings.backend == "llm" else settings.backend
+    """What must match for a finished output to be reused: backend, model and model scope."""
+    if settings.backend != "llm":
+        return settings.backend
+    return f"{settings.backend}:{settings.model}:{settings.effective_model_scope}"
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, Any]]:

@@ -190,9 +190,7 @@ class LLMBackend:
     @property
     def scope(self) -> ModelScope:
         """The model scope in effect: ``settings.model_scope`` with ``auto`` resolved."""
-        if self.settings.model_scope != "auto":
-            return self.settings.model_scope
-        return "all" if self._configured_url else "judgement"
+        return self.settings.with_(base_url=self._configured_url).effective_model_scope
 
     def _judge_chunk(
         self,

@@ -33,7 +33,7 @@ from .roles import Role, classify_heading, unit_role_override
 
 __all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
 
-RoleSource = Literal["heading", "wording", "position"]
+RoleSource = Literal["heading", "wording", "flow", "position"]
 
 # --- markers ---------------------------------------------------------------
 
@@ -230,6 +230,9 @@ class Section:
     role: Role
     path: tuple[str, ...]  #: titles from the top section down to this one
     role_explicit: bool = False  #: the role comes from this heading's own words
+    #: the role is ``plan`` because the section follows the report's plan part
+    #: (an unlabelled top section after a labelled plan part, or inside one)
+    role_after_plan: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +249,8 @@ class Unit:
     marker: str  #: '一是', '1、', '(1)', '' for a plain paragraph
     lead: str  #: the unit's lead clause (heading-like first sentence)
     #: where the role comes from: 'heading' (a keyword in a heading above it),
-    #: 'wording' (its own opening words), 'position' (inherited from the report's flow)
+    #: 'wording' (its own opening words), 'flow' (an unlabelled section after the
+    #: labelled plan part), 'position' (nothing states it: the report's default flow)
     role_source: RoleSource = "position"
 
 
@@ -271,6 +275,22 @@ class Outline:
     def section(self, section_id: str | None) -> Section | None:
         """The section with this id, or None."""
         return next((s for s in self.sections if s.id == section_id), None)
+
+
+def _structural_source(owner: Section | None) -> RoleSource:
+    """How the structure settles a unit's role when its own wording does not.
+
+    ``heading``: a heading on its path states the role. ``flow``: it sits in an
+    unlabelled section after the report's labelled plan part — reports do not
+    go back to reviewing once they have turned to plans. ``position``: nothing
+    states it (e.g. topical headings with no labelled part before them); the
+    role is the report's default flow, and a model may judge it.
+    """
+    if owner is None:
+        return "position"
+    if owner.role_explicit:
+        return "heading"
+    return "flow" if owner.role_after_plan else "position"
 
 
 def lead_clause(body: str, limit: int = 60) -> str:
@@ -380,6 +400,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     sections: list[Section] = []
     open_: list[Section] = []  # current heading path
     top_roles: list[Role] = []
+    after_plan = False  # a labelled plan part has begun and no other labelled part since
     for k, h in enumerate(headings):
         while open_ and open_[-1].level >= h.level:
             open_.pop()
@@ -392,6 +413,11 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
         title = h.body.rstrip("。:：").strip(_WS)
         explicit = classify_heading(title, year=year)
         role_explicit = explicit is not None or (parent is not None and parent.role_explicit)
+        if parent is None and explicit is not None:
+            after_plan = explicit == "plan"
+        role_after_plan = explicit is None and (
+            parent.role_after_plan if parent is not None else after_plan
+        )
         if explicit is not None:
             role: Role = explicit
         elif parent is not None:
@@ -409,6 +435,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             role=role,
             path=(*(p.title for p in open_), title),
             role_explicit=role_explicit,
+            role_after_plan=role_after_plan,
         )
         if parent is None:
             top_roles.append(role)
@@ -448,11 +475,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             utext = text[s:e]
             unit_body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
             final_role = unit_role_override(utext, base_role, year=year)
-            source: RoleSource = (
-                "wording"
-                if final_role != base_role
-                else ("heading" if owner is not None and owner.role_explicit else "position")
-            )
+            source: RoleSource = "wording" if final_role != base_role else _structural_source(owner)
             units.append(
                 Unit(
                     id=f"u{len(units) + 1}",

@@ -45,7 +45,9 @@ class Settings:
         temperature: sampling temperature.
         max_output_tokens: cap on completion tokens per call.
         timeout: seconds before one HTTP call is abandoned.
-        max_retries: transport retries (429/5xx/timeouts), separate from re-asks.
+        max_retries: retries of 5xx answers, timeouts and dropped connections,
+            separate from re-asks. Answers that ask to wait (429, ``Retry-After``)
+            do not count against it: they are retried for up to 120 s per request.
         reasks: validation re-asks per chunk.
         concurrency: chunks/documents in flight at once.
         chunk_tokens: prompt-token budget of one chunk.
@@ -103,6 +105,13 @@ class Settings:
             raise ConfigError("timeout must be positive (seconds)")
         if self.cache_dir == Path():
             object.__setattr__(self, "cache_dir", default_cache_dir())
+
+    @property
+    def effective_model_scope(self) -> Literal["all", "judgement"]:
+        """``model_scope`` with ``auto`` resolved: ``judgement`` for the embedded model."""
+        if self.model_scope != "auto":
+            return self.model_scope
+        return "all" if self.base_url else "judgement"
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied; ``None`` values are ignored."""

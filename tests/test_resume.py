@@ -115,7 +115,9 @@ def test_changed_failed_and_missing_documents_are_redone(
     # another backend or model is not "done" (the fingerprint differs)
     assert batch_mod.settings_fingerprint(_rules(tmp_path)) == "rules"
     llm = Settings(backend="llm", model="m", cache_dir=tmp_path / "cache")
-    assert batch_mod.settings_fingerprint(llm) == "llm:m"
+    assert batch_mod.settings_fingerprint(llm) == "llm:m:judgement"  # embedded: auto scope
+    assert batch_mod.settings_fingerprint(llm.with_(model_scope="all")) == "llm:m:all"
+    assert batch_mod.settings_fingerprint(llm.with_(base_url="http://h/v1")) == "llm:m:all"
     monkeypatch.setattr(batch_mod, "settings_fingerprint", lambda s: "llm:other")
     seen.clear()
     third = summarize_folder([src], out, settings=_rules(tmp_path))

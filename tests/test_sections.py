@@ -172,3 +172,37 @@ def test_unseen_reports_have_sensible_structure() -> None:
         assert roles.index("achievement") < roles.index("plan"), path.name
         for u in o.units:
             assert text[u.start : u.end] == u.text
+
+
+def test_role_source_tells_settled_roles_from_the_default_flow() -> None:
+    text = (
+        "某市2023年政府工作报告\n"
+        "一、深化行政执法改革\n"  # topical, nothing labelled before it: the default flow
+        "下放行政处罚事权12项。\n"
+        "二、2024年工作安排\n"  # a labelled plan part
+        "推进综合执法改革。\n"
+        "三、加强政府自身建设\n"  # unlabelled, after the plan part: still plans
+        "(一)坚持依法行政。严格执行重大行政决策程序。\n"
+    )
+    units = outline(text).units
+    got = [(u.text[:6], u.role, u.role_source) for u in units]
+    assert got == [
+        ("下放行政处罚", "achievement", "position"),
+        ("推进综合执法", "plan", "heading"),
+        ("(一)坚持依", "plan", "flow"),
+    ]
+
+
+def test_an_unlabelled_section_after_a_labelled_review_is_left_open() -> None:
+    text = (
+        "某市2023年政府工作报告\n"
+        "一、2023年工作回顾\n"
+        "办结案件95宗。\n"
+        "二、扎实推进高质量发展\n"  # could be either: left to the model
+        "建成项目12个。\n"
+    )
+    units = outline(text).units
+    assert [(u.role, u.role_source) for u in units] == [
+        ("achievement", "heading"),
+        ("achievement", "position"),
+    ]
