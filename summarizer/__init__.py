@@ -85,16 +85,36 @@ def summarize_folder(
     out_dir: str | Path,
     *,
     settings: Settings | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
     **overrides: Any,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir``.
 
     Writes ``<name>.json``, ``<name>.text.txt``, ``summaries.jsonl``,
-    ``manifest.jsonl`` and ``report.md``. A document that fails is recorded in
-    the result and the manifest; the batch goes on.
+    ``manifest.jsonl``, ``items.csv``/``items.xlsx`` and ``report.md``. A
+    document that fails is recorded in the result and the manifest; the batch
+    goes on. Re-running into the same folder skips finished documents.
+
+    Args:
+        paths: files and folders to summarise.
+        out_dir: where the outputs go (created if needed).
+        settings: how to summarise; default ``Settings.from_env()``.
+        engine: ``local`` (threads in this process) or ``ray`` (Ray Data; needs
+            the ``ray`` extra).
+        ray_address: the Ray cluster for ``engine="ray"`` (default: a local Ray).
+        **overrides: settings fields to change, e.g. ``backend="rules"``.
+
+    Returns:
+        The :class:`~summarizer.batch.BatchResult` (outcomes, failures, usage).
+
+    Raises:
+        ConfigError: an unknown engine or inconsistent settings.
     """
     from .batch import summarize_folder as _run
 
     base = settings if settings is not None else Settings.from_env()
     many = paths if isinstance(paths, list) else [paths]
-    return _run(many, out_dir, settings=base.with_(**overrides))
+    return _run(
+        many, out_dir, settings=base.with_(**overrides), engine=engine, ray_address=ray_address
+    )

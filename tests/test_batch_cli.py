@@ -118,3 +118,12 @@ def test_cli_eval_prints_table_and_gates_on_baseline(tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 1, r.output
+
+
+def test_top_level_summarize_folder_takes_the_engine(tmp_path: Path) -> None:
+    import summarizer
+
+    with pytest.raises(summarizer.ConfigError, match="unknown engine"):
+        summarizer.summarize_folder(tmp_path, tmp_path / "out", backend="rules", engine="nope")
+    with pytest.raises(summarizer.ConfigError, match="ray engine"):
+        summarizer.summarize_folder(tmp_path, tmp_path / "out", backend="rules", ray_address="auto")
