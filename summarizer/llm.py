@@ -53,6 +53,9 @@ from .tokens import count_tokens
 from .validation import UnitAnswer, answer_model, category_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
+#: What one chunk yields: its items, the usage spent, the fallback reason (None when
+#: the model answered) and what was removed, with reasons.
+ChunkResult = tuple[list[Item], Usage, str | None, list[ValidationNote]]
 EXPECTED_OUTPUT_PER_UNIT = 70  #: completion tokens one unit's answer takes, for estimates
 PROMPT_OVERHEAD_PER_CALL = 40  #: chat template and section header tokens per call, for estimates
 OUTPUT_CAP_PER_UNIT = 320  #: completion tokens allowed per unit (stops a looping model early)
@@ -134,7 +137,7 @@ class LLMBackend:
         by_id = {u.id: u for u in units}
         ask = self._judge_chunk if task == "judge" else self._chunk
 
-        def judge(c: Chunk) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
+        def judge(c: Chunk) -> ChunkResult:
             return ask(c, by_id, outline, language, version)
 
         if len(chunks) <= 1:  # one call: no pool, no thread start (it waits for the GIL)
@@ -199,7 +202,7 @@ class LLMBackend:
         outline: Outline,
         language: Language,
         version: str,
-    ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
+    ) -> ChunkResult:
         """The ``judge`` task: the model gives each unit of ``chunk`` a category, nothing else.
 
         The summary is the unit's lead clause and the figures are the unit's own,
@@ -252,7 +255,7 @@ class LLMBackend:
         outline: Outline,
         language: Language,
         version: str,
-    ) -> tuple[list[Item], Usage, str | None, list[ValidationNote]]:
+    ) -> ChunkResult:
         assert self.client is not None  # set in __enter__; internal invariant
         units = [by_id[i] for i in chunk.unit_ids]
         found = {u.id: unit_figures(outline.text, [u]) for u in units}  # once per unit
