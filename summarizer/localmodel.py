@@ -262,9 +262,7 @@ def token_counter(model_path: Path) -> Callable[[str], int]:
     """
     if importlib.util.find_spec("llama_cpp") is None:
         raise ConfigError(HOW_TO_GET_THE_SERVER)
-    import llama_cpp
-
-    vocab = llama_cpp.Llama(model_path=str(model_path), vocab_only=True, verbose=False)
+    vocab = _vocabulary(str(model_path))
     lock = threading.Lock()
 
     def count(text: str) -> int:
@@ -272,6 +270,42 @@ def token_counter(model_path: Path) -> Callable[[str], int]:
             return len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     return count
+
+
+@functools.cache
+def _vocabulary(model_path: str) -> Any:
+    """The GGUF's vocabulary, loaded once per process and closed at exit.
+
+    Closing it explicitly matters: left to the garbage collector at interpreter
+    shutdown, llama-cpp-python's finaliser may run after its C bindings are gone
+    and print a ``TypeError`` traceback. Loading is silenced: llama.cpp prints a
+    context-size warning to stderr that means nothing for a vocabulary.
+    """
+    import llama_cpp
+
+    with _quiet_stderr():  # llama.cpp warns about the context even for a vocabulary
+        vocab = llama_cpp.Llama(model_path=model_path, vocab_only=True, verbose=False)
+    atexit.register(vocab.close)
+    return vocab
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 (C code's stderr) and ``sys.stderr`` to /dev/null for a moment."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    python_stderr = sys.stderr
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            sys.stderr = null
+            try:
+                yield
+            finally:
+                sys.stderr = python_stderr
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def model_alias(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -255,3 +256,28 @@ def test_exact_token_counter_of_the_local_model() -> None:
     count = token_counter(path)
     text = "2019年，我镇完成植树2000多株，绿化率达到91%。"
     assert 0 < count(text) < count_tokens(text, "qwen") and count("") == 0
+
+
+@pytest.mark.slow
+def test_token_counter_counts_and_exits_cleanly() -> None:
+    # Loading the vocabulary printed a llama.cpp context warning on stderr (the
+    # only line a `summarizer -q run` printed), and llama-cpp-python's finaliser
+    # could print a TypeError traceback at exit.
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed (pip install 'summarizer[local]')")
+    settings = Settings(backend="llm", local_model=KNOWN_MODELS[0].name)
+    try:
+        path = resolve_model_path(settings)
+    except ConfigError as e:
+        pytest.skip(f"no local model: {e}")
+    code = (
+        "import sys; from pathlib import Path; from summarizer.localmodel import token_counter\n"
+        "count = token_counter(Path(sys.argv[1]))\n"
+        "assert count is not None and 0 < count('依法行政工作取得新成效') < 12\n"
+        "assert token_counter(Path(sys.argv[1]))('abc') > 0\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""  # no llama.cpp warning on loading, no finaliser traceback at exit
