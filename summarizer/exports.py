@@ -10,14 +10,21 @@ Cells are data, never formulas: a text cell that starts with ``= + - @`` (or a
 tab / carriage return) is prefixed with a single quote in both files, so a
 summary such as ``=HYPERLINK(...)`` cannot run in a spreadsheet. Both files are
 written atomically (a temporary file in the same folder, then ``os.replace``).
+
+:class:`CsvRows` and :class:`XlsxRows` write the rows into the two files; they
+are the only CSV/XLSX writing code, shared with
+:class:`summarizer.export_stream.ExportStream`, which appends rows as documents
+finish.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -130,46 +137,102 @@ def write_exports(summaries: Sequence[DocumentSummary], out_dir: Path) -> list[P
 
 
 def _write_csv(f: IO[str], table: list[tuple[Cell, ...]]) -> None:
-    writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    writer.writerows(["" if v is None else v for v in row] for row in table)
+    writer = CsvRows(f)
+    for row in table:
+        writer.append(row)
 
 
 def _write_xlsx(f: IO[bytes], table: list[tuple[Cell, ...]]) -> None:
-    """Stream the sheet in openpyxl's write-only mode (a batch waits for this file)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("items")
-    for k, col in enumerate(COLUMNS, 1):
-        ws.column_dimensions[get_column_letter(k)].width = col.width
-    ws.freeze_panes = "A2"
-    if table:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(table) + 1}"
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    header = []
-    for name in HEADERS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    sheet = XlsxRows()
     for row in table:
+        sheet.append(row)
+    sheet.save(f)
+
+
+class CsvRows:
+    """``items.csv`` written row by row: the header first, then one line per item."""
+
+    def __init__(self, f: IO[str]) -> None:
+        """Write the header row.
+
+        Args:
+            f: a text file opened with ``encoding="utf-8-sig", newline=""``.
+        """
+        self._writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        self._writer.writerow(HEADERS)
+
+    def append(self, row: tuple[Cell, ...]) -> None:
+        """Write one row (already neutralised), ``None`` as an empty cell."""
+        self._writer.writerow(["" if v is None else v for v in row])
+
+
+class XlsxRows:
+    """``items.xlsx`` built row by row in openpyxl's write-only mode, saved at the end.
+
+    Bold, frozen header; column widths; wrapped text in the long columns; a filter
+    over the rows when there are any. Text cells stay text whatever they start
+    with, without the characters XML cannot hold and cut at Excel's cell limit.
+    """
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
+        self.rows = 0
+        self._cell, self._illegal = WriteOnlyCell, ILLEGAL_CHARACTERS_RE
+        self._letter = get_column_letter
+        self._wb: Any = Workbook(write_only=True)
+        self._ws: Any = self._wb.create_sheet("items")
+        for k, col in enumerate(COLUMNS, 1):
+            self._ws.column_dimensions[get_column_letter(k)].width = col.width
+        self._ws.freeze_panes = "A2"
+        wrap = Alignment(wrap_text=True, vertical="top")
+        top = Alignment(vertical="top")
+        # one styled prototype cell per column: setting ``alignment`` on each cell hashes
+        # the Alignment into the workbook's style table (a third of the sheet's cost);
+        # copying the prototype's style record gives the same style ids
+        self._styles: list[Any] = []
+        for col in COLUMNS:
+            proto = WriteOnlyCell(self._ws)
+            proto.alignment = wrap if col.wrap else top
+            self._styles.append(proto._style)
+        bold = Font(bold=True)
+        header = []
+        for name in HEADERS:
+            cell = WriteOnlyCell(self._ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        self._ws.append(header)
+
+    def append(self, row: tuple[Cell, ...]) -> None:
+        """Add one row (already neutralised) to the sheet."""
+        cell_of, illegal, ws = self._cell, self._illegal, self._ws
         cells = []
-        for col, v in zip(COLUMNS, row, strict=True):
-            value = ILLEGAL_CHARACTERS_RE.sub("", v)[:_XLSX_CELL_MAX] if isinstance(v, str) else v
-            cell = WriteOnlyCell(ws, value=value)
+        for style, v in zip(self._styles, row, strict=True):
+            value = illegal.sub("", v)[:_XLSX_CELL_MAX] if isinstance(v, str) else v
+            cell = cell_of(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text, whatever it starts with
-            cell.alignment = wrap if col.wrap else top
+            cell._style = copy(style)
             cells.append(cell)
         ws.append(cells)
-    wb.save(f)
+        self.rows += 1
+
+    def save(self, f: IO[bytes]) -> None:
+        """Finish the sheet (its filter covers the rows) and write the workbook to ``f``."""
+        if self.rows:
+            self._ws.auto_filter.ref = f"A1:{self._letter(len(COLUMNS))}{self.rows + 1}"
+        self._wb.save(f)
+
+    def discard(self) -> None:
+        """Give up the sheet: close openpyxl's row stream and delete its temporary file."""
+        with contextlib.suppress(Exception):
+            if not self._ws.closed:
+                self._ws.close()
+            self._ws._writer.cleanup()
 
 
 def _atomic(path: Path, write: Callable[[IO[Any]], None], *, text: bool) -> None:

@@ -1,6 +1,7 @@
 """Headings -> section tree -> units (the smallest enumerated points).
 
-Everything here is deterministic. The parser reads the text line by line:
+Everything here is deterministic. The parser reads the text line by line
+(:mod:`summarizer.headings`):
 
 * **Marked lines** open with a list marker of one of the families of Chinese
   official writing (``一、``, ``(一)``/``（一）``, ``1、``/``1.``, ``(1)``/``（1）``,
@@ -11,6 +12,10 @@ Everything here is deterministic. The parser reads the text line by line:
   **unit** when it carries its own text or has nothing under it.
 * An **unmarked line** is a heading when it is short, has no sentence
   punctuation and a paragraph follows; otherwise it is a paragraph unit.
+
+This module builds the section tree from those lines and splits paragraphs
+into units:
+
 * Paragraphs are split at inline enumerations (``一是…二是…``, ``第一，…``,
   ``（1）…（2）…``, ``①…②…``), and, in shortcoming and plan sections, at ``；``
   between listed clauses (see ``GUIDELINES.md``).
@@ -23,55 +28,24 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
 from .documents import Document
+from .headings import INLINE_MARKERS, WS, classify_lines, find_body_start, scan_lines
 from .roles import Role, classify_heading, unit_role_override
 
 __all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
 
 RoleSource = Literal["heading", "wording", "flow", "position"]
 
-# --- markers ---------------------------------------------------------------
+# --- units ----------------------------------------------------------------
 
-_CN = "一二三四五六七八九十百零〇"
-_WS = " \t\u3000\u2002\u2003\u00a0\ufeff"
-
-#: (family, regex matching the marker at the start of a line, after indentation)
-_LINE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("md", re.compile(r"#{1,6}(?=\s)")),
-    ("cn", re.compile(rf"[{_CN}]{{1,3}}[、，,．.](?![{_CN}]、)")),
-    ("pcn", re.compile(rf"[(（][{_CN}]{{1,3}}[)）]")),
-    ("di", re.compile(rf"第[{_CN}]{{1,3}}(?:部分|章|节)?[，,、：:．.\s]")),
-    ("pnum", re.compile(r"[(（]\d{1,2}[)）]")),
-    ("num", re.compile(r"\d{1,2}(?:[、]|[．.](?!\d+%)(?=\s*\S))")),
-    ("circled", re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
-    ("roman", re.compile(r"(?:[IVX]{1,4})\.(?=\s)")),
-    ("alpha", re.compile(r"[A-Z]\.(?=\s)")),
-)
-
-#: Inline enumerations inside a paragraph: (family, regex with group 'n').
-_ORDINAL = rf"(?P<n>[{_CN}]{{1,3}})"
-_INLINE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("shi", re.compile(rf"{_ORDINAL}是")),
-    ("di", re.compile(rf"第{_ORDINAL}[，,、：:]")),
-    ("pnum", re.compile(r"[(（](?P<n>\d{1,2})[)）]")),
-    ("circled", re.compile(r"(?P<n>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),
-)
 _BOUNDARY_BEFORE = set("。；;，,：:！？!?、）)”\"' \t\n\u3000\u2002\u00a0")
 _SENTENCE_END = "。！？!?"
 _CLAUSE_SPLIT = re.compile(r"[；;]")
-_TERMINAL = '。！？!?；;：:”"）)…'
-_INTRO = re.compile(r"(以下|如下|主要(表现|体现)在|具体(如下|是))[^。；]{0,12}[：:。]?$")
-_DATE_LINE = re.compile(
-    r"^[（(]?[^\d\n]{0,12}[\d〇零一二三四五六七八九十]{2,4}\s*[年.\-/]\s*[\d一二三四五六七八九十]{1,2}\s*[月.\-/]"
-    r"\s*[\d一二三四五六七八九十]{1,3}\s*日?[）)]?$"
-)
-
-HEADING_MAX = 40  #: longest heading text (after the marker) that can be a heading
 LEAD_MAX = 24  #: longest first sentence that reads as a heading-like lead
 MIN_CLAUSE = 8  #: shortest ；-clause split off as its own unit
 
@@ -95,122 +69,6 @@ def _ordinal(token: str) -> int | None:
     if len(token) == 1 and token in digits:
         return digits[token]
     return None
-
-
-# --- lines ------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Line:
-    start: int  #: first non-blank character
-    end: int  #: after the last non-blank character
-    text: str
-    family: str | None = None
-    marker: str = ""
-    body: str = ""  #: text after the marker
-    kind: Literal["heading", "para", "skip"] = "para"
-    level: int = 0
-
-
-def _lines(text: str, excluded: Iterable[tuple[int, int]]) -> list[_Line]:
-    """Non-blank lines outside excluded ranges, stripped, with absolute offsets."""
-    spans = sorted(excluded)
-    span_starts = [a for a, _b in spans]
-    reach: list[int] = []  # reach[k]: furthest end among spans[: k + 1] (overlaps allowed)
-    for _a, b in spans:
-        reach.append(max(b, reach[-1]) if reach else b)
-    out: list[_Line] = []
-    pos = 0
-    for raw in text.split("\n"):
-        lstart, lend = pos, pos + len(raw)
-        pos = lend + 1
-        stripped_left = raw.lstrip(_WS)
-        s = lstart + (len(raw) - len(stripped_left))
-        e = lstart + len(raw.rstrip(_WS))
-        k = bisect_right(span_starts, s) - 1  # spans starting at or before the line
-        if s >= e or (k >= 0 and e <= reach[k]):  # inside an excluded span
-            continue
-        line = _Line(s, e, text[s:e])
-        for family, rx in _LINE_MARKERS:
-            m = rx.match(line.text)
-            if m:
-                line.family, line.marker = family, m.group(0).strip()
-                line.body = line.text[m.end() :].lstrip(_WS)
-                break
-        else:
-            line.body = line.text
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and line.family is None
-            and prev.family is None
-            and (
-                prev.text.endswith(tuple("《“‘（([【"))
-                or line.text.startswith(tuple("》”’）)]】，,、。；;：:"))
-                or (
-                    (len(prev.text) > HEADING_MAX or "。" in prev.text)
-                    and not prev.text.endswith(tuple(_TERMINAL))
-                )
-            )
-            and not any(rx.match(line.text) for _f, rx in _INLINE_MARKERS)
-            and s - prev.end <= 1 + (len(raw) - len(raw.lstrip(_WS)))
-        ):  # a hard-wrapped paragraph: the previous line stops mid-sentence
-            prev.end, prev.text = e, text[prev.start : e]
-            prev.body = prev.text
-            continue
-        out.append(line)
-    return out
-
-
-def _is_heading_text(body: str) -> bool:
-    """Short, and no sentence punctuation except possibly at its very end."""
-    core = body.rstrip("。.:：")
-    return 0 < len(core) <= HEADING_MAX and not any(c in core for c in "。；;！？")
-
-
-def _classify_lines(lines: list[_Line]) -> None:
-    """Decide heading / paragraph / skip, and assign levels to headings."""
-    stack: list[str] = []  # open marker families, outermost first
-    for i, line in enumerate(lines):
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if line.family is not None:
-            if line.family in stack:
-                del stack[stack.index(line.family) + 1 :]
-            else:
-                stack.append(line.family)
-            line.level = stack.index(line.family) + 1
-            has_children = nxt is not None and (
-                nxt.family is None or nxt.family not in stack[: line.level]
-            )
-            if line.family == "md" or (_is_heading_text(line.body) and has_children):
-                line.kind = "heading"
-            continue
-        # unmarked
-        prev = lines[i - 1] if i > 0 else None
-        if _DATE_LINE.match(line.text) or (
-            len(line.text) <= 60 and (_INTRO.search(line.text) or line.text.endswith(("：", ":")))
-        ):
-            line.kind = "skip"
-        elif (
-            _is_heading_text(line.text)
-            and not line.text.endswith(("。", "；", ";"))
-            and (nxt is None or nxt.family is None)
-            and line.text[0] not in _TERMINAL + "，,、》」』"
-            and (prev is None or prev.kind == "heading" or prev.text.endswith(tuple(_TERMINAL)))
-        ):
-            has_para = (
-                nxt is not None
-                and len(nxt.body) > len(line.text)
-                and (len(nxt.text) > HEADING_MAX or nxt.text.endswith(tuple(_TERMINAL)))
-                and not _DATE_LINE.match(nxt.text)
-            )
-            line.kind = "heading" if has_para else "skip"
-            if line.kind == "heading":  # an unmarked heading opens a level like a family
-                if "plain" in stack:
-                    del stack[stack.index("plain") + 1 :]
-                else:
-                    stack.append("plain")
-                line.level = stack.index("plain") + 1
 
 
 # --- outline ------------------------------------------------------------------
@@ -295,7 +153,7 @@ def _structural_source(owner: Section | None) -> RoleSource:
 
 def lead_clause(body: str, limit: int = 60) -> str:
     """The heading-like first clause of a unit's text (marker removed)."""
-    body = body.strip(_WS)
+    body = body.strip(WS)
     cut = len(body)
     for i, c in enumerate(body):
         if c in "。！？!?；;：:":
@@ -311,7 +169,7 @@ def lead_clause(body: str, limit: int = 60) -> str:
 def _inline_splits(text: str) -> list[tuple[int, str]]:
     """Offsets (relative) and markers of an ordered inline enumeration, if any."""
     best: list[tuple[int, str]] = []
-    for _family, rx in _INLINE_MARKERS:
+    for _family, rx in INLINE_MARKERS:
         found: list[tuple[int, str]] = []
         expected = 1
         for m in rx.finditer(text):
@@ -329,7 +187,7 @@ def _inline_splits(text: str) -> list[tuple[int, str]]:
 def _is_lead(prefix: str) -> bool:
     """A prefix that opens with a short heading-like sentence."""
     first = re.split(r"[。！？!?：:]", prefix, maxsplit=1)[0]
-    return 0 < len(first.strip(_WS)) <= LEAD_MAX and len(first) < len(prefix.rstrip(_WS))
+    return 0 < len(first.strip(WS)) <= LEAD_MAX and len(first) < len(prefix.rstrip(WS))
 
 
 def _split_paragraph(
@@ -341,7 +199,7 @@ def _split_paragraph(
     if splits:
         first = splits[0][0]
         prefix = text[:first]
-        keep_prefix = bool(marker) or _is_lead(prefix) or not prefix.strip(_WS)
+        keep_prefix = bool(marker) or _is_lead(prefix) or not prefix.strip(WS)
         bounds = [(0 if keep_prefix else first, "")] if first else []
         for k, (off, mk) in enumerate(splits):
             if k == 0 and bounds:
@@ -366,10 +224,10 @@ def _split_clauses(
     """Split a shortcoming/plan unit at ；-separated listed clauses."""
     cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, off, end)]
     bounds = [off] + [c for c in cuts if c < end] + [end]
-    pieces = [(a, b) for a, b in pairwise(bounds) if text[a:b].strip(_WS)]
+    pieces = [(a, b) for a, b in pairwise(bounds) if text[a:b].strip(WS)]
     merged: list[tuple[int, int]] = []
     for a, b in pieces:
-        if merged and len(text[a:b].strip(_WS)) < MIN_CLAUSE:
+        if merged and len(text[a:b].strip(WS)) < MIN_CLAUSE:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
@@ -388,13 +246,13 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
         The :class:`Outline`: sections (with roles) and units in document order.
     """
     text = document.text
-    lines = _lines(text, document.excluded)
-    _classify_lines(lines)
-    body_start = _body_start(lines, year)
+    lines = scan_lines(text, document.excluded)
+    classify_lines(lines)
+    body_start = find_body_start(lines, year)
     body = [ln for ln in lines if ln.start >= body_start]
     for ln in lines:  # title lines must not open levels: classify the body on its own
         ln.kind, ln.level = ("para", 0) if ln.start >= body_start else ("skip", 0)
-    _classify_lines(body)
+    classify_lines(body)
     headings = [ln for ln in lines if ln.kind == "heading"]
 
     sections: list[Section] = []
@@ -410,7 +268,7 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             if headings[j].level <= h.level:
                 end = headings[j].start
                 break
-        title = h.body.rstrip("。:：").strip(_WS)
+        title = h.body.rstrip("。:：").strip(WS)
         explicit = classify_heading(title, year=year)
         role_explicit = explicit is not None or (parent is not None and parent.role_explicit)
         if parent is None and explicit is not None:
@@ -495,30 +353,6 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     )
 
 
-def _body_start(lines: list[_Line], year: int | None) -> int:
-    """Where the body begins: title lines and the preamble come before it.
-
-    The body opens at the first marked heading, or at an earlier unmarked heading
-    that states a role (``2004年工作回顾``) once a first real paragraph has been
-    read (so title lines, which also name years and "情况", are not taken for it).
-    Without any heading, only the first line (the title) is not body.
-    """
-    seen_paragraph = False
-    for ln in lines:
-        if ln.kind == "heading" and ln.family is not None:
-            return ln.start
-        if (
-            ln.kind == "heading"
-            and seen_paragraph
-            and "报告" not in ln.text
-            and classify_heading(ln.text, year=year) is not None
-        ):
-            return ln.start
-        if ln.kind == "para" and len(ln.text) > HEADING_MAX and ln.text.endswith(tuple(_TERMINAL)):
-            seen_paragraph = True
-    return lines[1].start if len(lines) > 1 else 0
-
-
 def _innermost(
     sections: list[Section], pos: int, starts: list[int], by_id: dict[str, Section]
 ) -> Section | None:
@@ -536,8 +370,8 @@ def _innermost(
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s] in _WS + "\n":
+    while s < e and text[s] in WS + "\n":
         s += 1
-    while e > s and text[e - 1] in _WS + "\n":
+    while e > s and text[e - 1] in WS + "\n":
         e -= 1
     return s, e
