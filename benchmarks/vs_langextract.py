@@ -25,7 +25,7 @@ with an empty span (they cannot match gold) and counted as ``unaligned``.
 
 Run::
 
-    .venv/bin/pip install 'langextract[openai]==1.7.1'      # benchmark-only dependency
+    .venv/bin/pip install -e '.[bench]'      # langextract[openai]==1.7.1, benchmark only
     .venv/bin/python benchmarks/vs_langextract.py [--docs 000,003] [--tools ...]
         [--base-url URL --model NAME --api-key KEY] [--out PATH]
 """
