@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from clocks import FakeClock
 from fake_openai import FakeOpenAI, auto_units
 
 from summarizer import Settings, summarize_folder
@@ -16,21 +17,6 @@ from summarizer.ratelimit import RateLimiter, TokenBucket
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
-
-
-class FakeClock:
-    """A clock that only moves when told to (or when the fake sleep is called)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _items(out: Path) -> dict[str, object]:
@@ -80,7 +66,7 @@ def test_llm_batch_is_identical_and_in_flight_requests_stay_bounded(tmp_path: Pa
 
 
 def test_token_bucket_refills_over_time() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     bucket = TokenBucket(60, clock=clock)  # 1 per second, burst 60
     assert all(bucket.reserve() == 0.0 for _ in range(60))
     assert bucket.reserve() == pytest.approx(1.0)
@@ -91,7 +77,7 @@ def test_token_bucket_refills_over_time() -> None:
 
 
 def test_rate_limiter_waits_for_both_limits() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = RateLimiter(requests_per_minute=2, tokens_per_minute=600, clock=clock,
                           sleep=clock.sleep)  # fmt: skip
     assert limiter.acquire(100) == 0.0
@@ -109,7 +95,7 @@ def test_rate_limiter_waits_for_both_limits() -> None:
 
 
 def test_rate_limiter_is_thread_safe() -> None:
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     lock = threading.Lock()
     waits: list[float] = []
     limiter = RateLimiter(requests_per_minute=10, clock=clock, sleep=lambda s: None)

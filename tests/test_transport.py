@@ -9,6 +9,7 @@ from typing import Any
 
 import openai
 import pytest
+from clocks import FakeClock
 from fake_openai import FakeOpenAI, answer, status
 from pydantic import BaseModel
 
@@ -34,21 +35,8 @@ def _error(code: int, retry_after: str | None = None) -> openai.APIStatusError:
     return cls("scripted", response=response, body=None)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
 def _failing(errors: list[BaseException], then: object = "ok", cost: float = 0.0,
-             clock: Clock | None = None):  # fmt: skip
+             clock: FakeClock | None = None):  # fmt: skip
     def send() -> object:
         if clock is not None:
             clock.now += cost
@@ -60,19 +48,19 @@ def _failing(errors: list[BaseException], then: object = "ok", cost: float = 0.0
 
 
 def test_busy_answers_are_bounded_by_time_not_by_max_retries() -> None:
-    clock = Clock()
+    clock = FakeClock()
     policy = RetryPolicy(budget=100.0, maximum=1.0)
     log = TransportLog()
     send = _failing([_error(429, "0.05") for _ in range(30)], cost=0.3, clock=clock)
     assert send_with_retries(send, policy=policy, max_retries=2, log=log, sleep=clock.sleep,
                              clock=clock) == "ok"  # fmt: skip
     assert log.attempts == 31 and log.busy == 30 and not log.gave_up  # far more than 2 retries
-    assert all(w >= 0.05 for w in clock.waits)  # never sooner than Retry-After
-    assert clock.waits[2] >= 0.2 and max(clock.waits) <= 0.3  # grows from it ×4 at most (+ jitter)
+    assert all(w >= 0.05 for w in clock.slept)  # never sooner than Retry-After
+    assert clock.slept[2] >= 0.2 and max(clock.slept) <= 0.3  # grows from it ×4 at most (+ jitter)
 
 
 def test_an_always_busy_server_fails_when_the_budget_is_spent() -> None:
-    clock = Clock()
+    clock = FakeClock()
     policy = RetryPolicy(budget=5.0, maximum=0.5)
     log = TransportLog()
     send = _failing([_error(503, "0.1") for _ in range(1000)], cost=0.01, clock=clock)
@@ -84,18 +72,18 @@ def test_an_always_busy_server_fails_when_the_budget_is_spent() -> None:
 
 
 def test_failures_without_retry_after_use_up_max_retries() -> None:
-    clock = Clock()
+    clock = FakeClock()
     log = TransportLog()
     send = _failing([_error(500) for _ in range(10)])
     with pytest.raises(openai.InternalServerError):
         send_with_retries(send, policy=RetryPolicy(initial=0.1), max_retries=2, log=log,
                           sleep=clock.sleep, clock=clock)  # fmt: skip
     assert log.attempts == 3 and "max_retries=2" in log.gave_up
-    assert 0.1 <= clock.waits[0] <= 0.2 and 0.2 <= clock.waits[1] <= 0.3  # exponential + jitter
+    assert 0.1 <= clock.slept[0] <= 0.2 and 0.2 <= clock.slept[1] <= 0.3  # exponential + jitter
 
 
 def test_attempt_cap_zero_retries_and_non_retryable_errors() -> None:
-    clock = Clock()
+    clock = FakeClock()
     log = TransportLog()
     with pytest.raises(openai.RateLimitError):
         send_with_retries(_failing([_error(429, "0") for _ in range(50)]),
