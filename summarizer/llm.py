@@ -75,6 +75,7 @@ class LLMBackend:
         self.local = False
         self._configured_url = settings.base_url
         self._count: Callable[[str], int] = len
+        self._system_counts: dict[tuple[Task, Language], int] = {}
 
     def __enter__(self) -> LLMBackend:
         from .localmodel import local_endpoint
@@ -124,8 +125,7 @@ class LLMBackend:
             max_units=settings.chunk_units or _units_per_call(task, local=self.local),
             max_unit_chars=JUDGE_UNIT_CHARS if task == "judge" else 360,
         )
-        system = "judge" if task == "judge" else "system"
-        per_call = self._count(template(system, language)) + PROMPT_OVERHEAD_PER_CALL
+        per_call = self._system_tokens(task, language) + PROMPT_OVERHEAD_PER_CALL
         per_unit = JUDGE_OUTPUT_PER_UNIT if task == "judge" else EXPECTED_OUTPUT_PER_UNIT
         estimate = sum(c.tokens for c in chunks) + per_call * len(chunks) + per_unit * len(asked)
         if settings.doc_token_budget and estimate > settings.doc_token_budget:
@@ -189,6 +189,14 @@ class LLMBackend:
             calls=calls,
             model_scope=scope,
         )
+
+    def _system_tokens(self, task: Task, language: Language) -> int:
+        """Tokens of the task's system prompt (counted once per backend, not per document)."""
+        key = (task, language)
+        if key not in self._system_counts:
+            name = "judge" if task == "judge" else "system"
+            self._system_counts[key] = self._count(template(name, language))
+        return self._system_counts[key]
 
     @property
     def scope(self) -> ModelScope:
