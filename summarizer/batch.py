@@ -6,11 +6,11 @@ and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 ``report.md``. One bad document is recorded and the batch goes on.
 
 Runs resume: the manifest is the record of truth (input SHA-256, settings
-fingerprint, status), so a re-run into the same folder redoes only failed,
-changed or missing documents. Documents run ``settings.concurrency`` at a time
-(with the model backend: requests in flight are held to it, and a few more
-documents are prepared meanwhile, see :func:`_local_runner`); outputs do not
-depend on the order they finish in.
+fingerprint, status; :mod:`summarizer.manifest`), so a re-run into the same
+folder redoes only failed, changed or missing documents. Documents run
+``settings.concurrency`` at a time (with the model backend: requests in flight
+are held to it, and a few more documents are prepared meanwhile, see
+:func:`_local_runner`); outputs do not depend on the order they finish in.
 
 The batch-level files follow the run instead of waiting for its end: as soon as
 every document before it has finished, a document's rows are appended to
@@ -26,8 +26,6 @@ and the report are written here, by the same code.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import tempfile
@@ -44,6 +42,16 @@ from .documents import SUPPORTED_SUFFIXES
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
 from .errors import ConfigError, InputError
 from .export_stream import ExportStream
+from .manifest import (
+    append_row,
+    appending,
+    compacted,
+    file_sha256,
+    manifest_row,
+    proves_done,
+    read_manifest,
+    settings_fingerprint,
+)
 from .pipeline import Extractor, open_backend
 from .schema import DocumentSummary, Usage
 from .settings import Settings
@@ -156,38 +164,6 @@ def write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of the file's bytes (the input hash recorded in the manifest)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def settings_fingerprint(settings: Settings) -> str:
-    """What must match for a finished output to be reused: backend, model and model scope."""
-    if settings.backend != "llm":
-        return settings.backend
-    return f"{settings.backend}:{settings.model}:{settings.effective_model_scope}"
-
-
-def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """The last manifest row per document name (unparseable lines, e.g. cut by a kill, skipped)."""
-    rows: dict[str, dict[str, Any]] = {}
-    if not path.is_file():
-        return rows
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("name"), str):
-            rows.pop(row["name"], None)  # keep first-seen order of the latest rows
-            rows[row["name"]] = row
-    return rows
-
-
 class _LazyBackend:
     """The extractor, opened on first use only (a fully resumed batch starts no model)."""
 
@@ -282,32 +258,24 @@ def summarize_folder(
     with _InOrderOutputs(out, outcomes) as batch_files:
         batch_files.advance()  # documents finished in a previous run
         if jobs:
-            with manifest.open("a", encoding="utf-8") as log:
-                tail = manifest.read_bytes()[-1:]
-                if tail and tail != b"\n":
-                    log.write("\n")  # a line cut by a kill stays a line of its own
+            with appending(manifest) as log:
                 work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
                 by_index = {job.index: job for job in jobs}
                 for done_work in runner(work, settings):
                     job = by_index[done_work.key]
                     outcome = _store(out, done_work)
                     outcomes[job.index] = outcome
-                    row = _manifest_row(outcome, job.sha256, fingerprint)
+                    row = manifest_row(outcome, job.sha256, fingerprint)
                     rows.pop(job.name, None)
                     rows[job.name] = row
-                    log.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    log.flush()  # the record survives a kill right after this document
+                    append_row(log, row)
                     done += 1
                     if on_progress:
                         on_progress(done, len(inputs), outcome)
                     batch_files.advance(job.index, done_work.summary)
         final = tuple(o for o in outcomes if o is not None)
         result = BatchResult(out, final, time.perf_counter() - t0)
-        current = [rows[n] for n in names if n in rows]
-        others = [r for n, r in rows.items() if n not in set(names)]
-        write_atomic(
-            manifest, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in others + current)
-        )
+        write_atomic(manifest, compacted(rows, names))
     write_atomic(out / "report.md", render_report(result, settings))
     return result
 
@@ -376,13 +344,7 @@ def _skipped(
     row: dict[str, Any] | None, path: Path, name: str, digest: str, fingerprint: str, out: Path
 ) -> DocOutcome | None:
     """A 'skipped (done)' outcome when ``row`` proves ``name`` is finished, else None."""
-    if (
-        row is None
-        or row.get("status") != "ok"
-        or not digest
-        or row.get("sha256") != digest
-        or row.get("fingerprint") != fingerprint
-    ):
+    if not proves_done(row, digest, fingerprint):
         return None
     try:
         summary = _load_summary(out, name)
@@ -463,20 +425,6 @@ def _store(out: Path, result: WorkResult) -> DocOutcome:
         figures=sum(len(it.figures) for it in summary.items()),
         warnings=tuple(summary.metadata.warnings),
     )
-
-
-def _manifest_row(o: DocOutcome, digest: str, fingerprint: str) -> dict[str, object]:
-    return {
-        "source": o.source,
-        "name": o.name,
-        "status": o.status,
-        "error": o.error,
-        "tokens": o.usage.prompt_tokens + o.usage.completion_tokens,
-        "seconds": round(o.seconds, 3),
-        "usage": o.usage.model_dump(),
-        "sha256": digest,
-        "fingerprint": fingerprint,
-    }
 
 
 def render_report(result: BatchResult, settings: Settings) -> str:

