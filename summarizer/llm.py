@@ -177,7 +177,6 @@ class LLMBackend:
             len(units),
             len(chunks),
         )
-        items.sort(key=lambda it: (it.evidence[0].start, it.evidence[0].end))
         return ExtractResult(
             items,
             usage=usage,
