@@ -74,6 +74,9 @@ class LLMBackend:
         self.model = settings.model
         self.local = False
         self._configured_url = settings.base_url
+        #: what the model is asked, resolved from the settings as configured
+        #: (before the embedded server fills in its own URL)
+        self.scope: ModelScope = settings.effective_model_scope
         self._count: Callable[[str], int] = len
         self._system_counts: dict[tuple[Task, Language], int] = {}
 
@@ -81,6 +84,7 @@ class LLMBackend:
         from .localmodel import local_endpoint
 
         self._configured_url = self.settings.base_url
+        self.scope = self.settings.effective_model_scope
         self.local = not self.settings.base_url or is_local_url(self.settings.base_url)
         settings = self._stack.enter_context(local_endpoint(self.settings))
         if not settings.model:
@@ -196,11 +200,6 @@ class LLMBackend:
             name = "judge" if task == "judge" else "system"
             self._system_counts[key] = self._count(template(name, language))
         return self._system_counts[key]
-
-    @property
-    def scope(self) -> ModelScope:
-        """The model scope in effect: ``settings.model_scope`` with ``auto`` resolved."""
-        return self.settings.with_(base_url=self._configured_url).effective_model_scope
 
     def _judge_chunk(
         self,
