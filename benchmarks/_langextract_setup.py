@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from summarizer import DocumentSummary, FigureOut, Item, Span
-from summarizer.numbers import parse_figure
+from summarizer.figures.numbers import parse_figure
 from summarizer.schema import CATEGORY_FIELDS, RunMetadata
 
 PROMPT = "\n".join(

@@ -33,13 +33,13 @@ from typing import Any
 import _common  # benchmarks/ is sys.path[0] when run as a script
 
 from summarizer import Settings
-from summarizer.documents import Document, load_document
-from summarizer.metadata import guess_metadata
-from summarizer.numbers import find_figures
+from summarizer.extract.rules import rules_items
+from summarizer.extract.validation import ungrounded_figures
+from summarizer.figures.numbers import find_figures
+from summarizer.ingest.documents import Document, load_document
+from summarizer.ingest.metadata import guess_metadata
 from summarizer.pipeline import summarize_document
-from summarizer.rules import rules_items
-from summarizer.sections import parse_outline
-from summarizer.validation import ungrounded_figures
+from summarizer.structure.sections import parse_outline
 
 STAGES = ("load", "metadata", "sections", "figures", "validation", "pipeline")
 DEFAULT_SEED = _common.SEED_DOCS / "004_4416c96a57e07bad.txt"

@@ -44,7 +44,7 @@ import _common  # benchmarks/ is sys.path[0] when run as a script; it puts tests
 from fake_openai import FakeOpenAI, auto_units
 
 from summarizer import Settings
-from summarizer.batch import summarize_folder
+from summarizer.batch.folder import summarize_folder
 
 TARGET = 1.15  #: the issue's target for wall ÷ bound at concurrency 16
 

@@ -47,7 +47,7 @@ from _meter import Meter
 from summarizer import DocumentSummary, Settings, summarize
 from summarizer.evaluation.dataset import Dataset, load_dataset
 from summarizer.evaluation.metrics import evaluate
-from summarizer.numbers import find_figures, parse_figure, values_match
+from summarizer.figures.numbers import find_figures, parse_figure, values_match
 
 TOOLS = ("langextract", "summarizer:judgement", "summarizer:all")
 OURS = "summarizer:judgement"  #: the row the ratios are taken for (the embedded default)
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 base_url=args.base_url, model=args.model, api_key=args.api_key
             )
         else:  # the embedded server, started once for both tools
-            from summarizer.localmodel import local_endpoint
+            from summarizer.endpoint.localmodel import local_endpoint
 
             settings = stack.enter_context(local_endpoint(settings.with_(base_url="")))
         embedded = not args.base_url

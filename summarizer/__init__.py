@@ -28,8 +28,8 @@ from .schema import DocumentSummary, FigureOut, Item, Span, Usage, ValidationNot
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .batch import BatchResult
-    from .documents import Document
+    from .batch.folder import BatchResult
+    from .ingest.documents import Document
 
 __all__ = [
     "BudgetExceededError",
@@ -106,12 +106,12 @@ def summarize_folder(
         **overrides: settings fields to change, e.g. ``backend="rules"``.
 
     Returns:
-        The :class:`~summarizer.batch.BatchResult` (outcomes, failures, usage).
+        The :class:`~summarizer.batch.folder.BatchResult` (outcomes, failures, usage).
 
     Raises:
         ConfigError: an unknown engine or inconsistent settings.
     """
-    from .batch import summarize_folder as _run
+    from .batch.folder import summarize_folder as _run
 
     base = settings if settings is not None else Settings.from_env()
     many = paths if isinstance(paths, list) else [paths]

@@ -219,8 +219,8 @@ def run(
     calls), failed or changed ones are redone. Exits 1 when any document
     failed (the others are still written).
     """
-    from .batch import summarize_folder
-    from .progress import ProgressReporter
+    from .batch.folder import summarize_folder
+    from .batch.progress import ProgressReporter
 
     settings = settings_from(opts)
     quiet = ctx.obj["quiet"]
@@ -337,7 +337,7 @@ def serve(host: str, port: int) -> None:
     Uses SUMMARIZER_LOCAL_MODEL, or the model the `local` extra installs. Point
     other tools (or `summarizer run --base-url`) at the printed address.
     """
-    from .localmodel import serve as serve_local
+    from .endpoint.localmodel import serve as serve_local
 
     code = serve_local(Settings.from_env(), host=host, port=port)
     if code:

@@ -9,15 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._version import __version__
-from .documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .errors import InputError
-from .grounding import ExtractResult
-from .metadata import guess_metadata
-from .rules import rules_items
+from .extract.grounding import ExtractResult
+from .extract.rules import rules_items
+from .extract.validation import instruction_like
+from .ingest.documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
+from .ingest.metadata import guess_metadata
 from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, ValidationNote
-from .sections import Outline, parse_outline
 from .settings import Settings
-from .validation import instruction_like
+from .structure.sections import Outline, parse_outline
 
 #: A backend turns an outline into items, usage, model name, prompt version and warnings.
 Extractor = Callable[[Document, Outline, Settings], ExtractResult]
@@ -59,7 +59,7 @@ def open_backend(settings: Settings) -> Iterator[Extractor]:
     if settings.backend == "rules":
         yield _rules_extract
         return
-    from .llm import LLMBackend  # heavy imports (openai, instructor) only when needed
+    from .extract.llm import LLMBackend  # heavy imports (openai, instructor) only when needed
 
     with LLMBackend(settings) as backend:
         yield backend

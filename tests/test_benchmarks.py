@@ -16,8 +16,8 @@ import growth  # noqa: E402
 import ideal_bound  # noqa: E402
 from fake_openai import FakeOpenAI, auto_units  # noqa: E402
 
-from summarizer.documents import document_from_text  # noqa: E402
-from summarizer.sections import parse_outline  # noqa: E402
+from summarizer.ingest.documents import document_from_text  # noqa: E402
+from summarizer.structure.sections import parse_outline  # noqa: E402
 
 
 def test_synthetic_report_has_one_unit_per_role() -> None:

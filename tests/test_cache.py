@@ -1,4 +1,4 @@
-"""Tests for summarizer.cache.ResponseCache (SQLite, WAL, threads)."""
+"""Tests for summarizer.endpoint.cache.ResponseCache (SQLite, WAL, threads)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.cache import ResponseCache
+from summarizer.endpoint.cache import ResponseCache
 from summarizer.errors import ConfigError
 from summarizer.schema import Usage
 

@@ -1,4 +1,4 @@
-"""Wire-level tests of summarizer.client: the real openai SDK + instructor against FakeOpenAI."""
+"""Wire-level tests of endpoint.client: the real openai SDK + instructor against FakeOpenAI."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from fake_openai import (
 )
 from pydantic import BaseModel, ValidationInfo, field_validator
 
-from summarizer import tokens as tokens_mod
-from summarizer.cache import ResponseCache
-from summarizer.client import (
+from summarizer.endpoint import tokens as tokens_mod
+from summarizer.endpoint.cache import ResponseCache
+from summarizer.endpoint.client import (
     LLMClient,
     ModelCallError,
     RetryPolicy,

@@ -11,9 +11,9 @@ from clocks import FakeClock
 from fake_openai import FakeOpenAI, auto_units
 
 from summarizer import Settings, summarize_folder
-from summarizer.client import LLMClient
+from summarizer.endpoint.client import LLMClient
+from summarizer.endpoint.ratelimit import RateLimiter, TokenBucket
 from summarizer.errors import ConfigError
-from summarizer.ratelimit import RateLimiter, TokenBucket
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"

@@ -1,4 +1,4 @@
-"""Tests for summarizer.documents: decoding, formats, errors and page furniture."""
+"""Tests for summarizer.ingest.documents: decoding, formats, errors and page furniture."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import documents
-from summarizer.documents import (
+from summarizer.errors import InputError
+from summarizer.ingest import documents
+from summarizer.ingest.documents import (
     SUPPORTED_SUFFIXES,
     Document,
     document_from_text,
@@ -19,7 +20,6 @@ from summarizer.documents import (
     is_furniture_line,
     load_document,
 )
-from summarizer.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "evals" / "seed"

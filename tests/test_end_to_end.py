@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import DocumentSummary, Settings, summarize
-from summarizer.validation import ungrounded_figures
+from summarizer.extract.validation import ungrounded_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRA = ROOT.parent / "shared" / "extra" / "docs"
@@ -45,8 +45,8 @@ def test_unseen_reports_through_rules_are_grounded(path: Path) -> None:
 def _local_model_available() -> str | None:
     if importlib.util.find_spec("llama_cpp") is None:
         return "llama-cpp-python is not installed (pip install 'summarizer[local]')"
+    from summarizer.endpoint.localmodel import resolve_model_path
     from summarizer.errors import ConfigError
-    from summarizer.localmodel import resolve_model_path
 
     try:
         resolve_model_path(Settings.from_env())
@@ -80,8 +80,8 @@ def test_local_model_on_a_short_real_section(tmp_path: Path) -> None:
     assert judged.metadata.model_scope == "judgement"
     assert judged.metadata.usage.calls >= 1
     sent = [u for call in judged.metadata.calls for u in call.unit_ids]
-    from summarizer.documents import document_from_text
-    from summarizer.sections import parse_outline
+    from summarizer.ingest.documents import document_from_text
+    from summarizer.structure.sections import parse_outline
 
     units = parse_outline(document_from_text(topical)).units
     assert sent == [u.id for u in units if u.role_source == "position"] and sent
@@ -90,6 +90,6 @@ def test_local_model_on_a_short_real_section(tmp_path: Path) -> None:
 
 
 def summary_text(text: str) -> str:
-    from summarizer.documents import document_from_text
+    from summarizer.ingest.documents import document_from_text
 
     return document_from_text(text).text

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import numbers
 from summarizer.errors import ConfigError, InputError
 from summarizer.evaluation import (
     Case,
@@ -22,6 +21,7 @@ from summarizer.evaluation import (
     run_eval,
     spans_match,
 )
+from summarizer.figures import numbers
 from summarizer.schema import Category, DocumentSummary, FigureOut, Item, RunMetadata, Span, Usage
 
 # ------------------------------------------------------------------ helpers

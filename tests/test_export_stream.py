@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from summarizer import Settings, summarize_folder
-from summarizer.export_stream import ExportStream
-from summarizer.exports import write_exports
+from summarizer.batch.export_stream import ExportStream
+from summarizer.batch.exports import write_exports
 from summarizer.schema import DocumentSummary
 
 ROOT = Path(__file__).resolve().parent.parent

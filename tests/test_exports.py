@@ -1,4 +1,4 @@
-"""summarizer.exports: items.csv and items.xlsx, one row per item, from rules-backend summaries."""
+"""batch.exports: items.csv and items.xlsx, one row per item, from rules-backend summaries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from summarizer import DocumentSummary, summarize
-from summarizer.exports import HEADERS, format_value, neutralise, write_exports
+from summarizer.batch.exports import HEADERS, format_value, neutralise, write_exports
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
@@ -133,7 +133,7 @@ def test_helpers() -> None:
 
 
 def test_several_spans_are_listed(summaries: list[DocumentSummary]) -> None:
-    from summarizer.exports import item_row
+    from summarizer.batch.exports import item_row
     from summarizer.schema import Span
 
     s = summaries[0]

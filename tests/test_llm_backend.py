@@ -15,11 +15,11 @@ import pytest
 from fake_openai import FakeOpenAI, answer, malformed, status
 
 from summarizer import Settings, summarize, summarize_folder
-from summarizer.documents import document_from_text
 from summarizer.errors import BudgetExceededError, ConfigError
-from summarizer.prompting import template
-from summarizer.sections import parse_outline
-from summarizer.validation import ungrounded_figures
+from summarizer.extract.prompting import template
+from summarizer.extract.validation import ungrounded_figures
+from summarizer.ingest.documents import document_from_text
+from summarizer.structure.sections import parse_outline
 
 TEXT = (
     "某镇关于2023年法治政府建设情况的报告\n"

@@ -1,4 +1,4 @@
-"""Tests for summarizer.localmodel and summarizer.modelfiles.
+"""Tests for summarizer.endpoint.localmodel and summarizer.endpoint.modelfiles.
 
 Model assembly, server lifecycle, and one real run (slow).
 """
@@ -16,10 +16,9 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from summarizer import localmodel, modelfiles
-from summarizer.client import LLMClient, count_tokens
-from summarizer.errors import ConfigError, ModelError
-from summarizer.localmodel import (
+from summarizer.endpoint import localmodel, modelfiles
+from summarizer.endpoint.client import LLMClient, count_tokens
+from summarizer.endpoint.localmodel import (
     KNOWN_MODELS,
     KnownModel,
     LocalServer,
@@ -28,6 +27,7 @@ from summarizer.localmodel import (
     resolve_model_path,
     token_counter,
 )
+from summarizer.errors import ConfigError, ModelError
 from summarizer.settings import Settings
 
 
@@ -274,7 +274,8 @@ def test_token_counter_counts_and_exits_cleanly() -> None:
     except ConfigError as e:
         pytest.skip(f"no local model: {e}")
     code = (
-        "import sys; from pathlib import Path; from summarizer.localmodel import token_counter\n"
+        "import sys; from pathlib import Path\n"
+        "from summarizer.endpoint.localmodel import token_counter\n"
         "count = token_counter(Path(sys.argv[1]))\n"
         "assert count is not None and 0 < count('依法行政工作取得新成效') < 12\n"
         "assert token_counter(Path(sys.argv[1]))('abc') > 0\n"

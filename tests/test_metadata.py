@@ -1,4 +1,4 @@
-"""Tests for summarizer.metadata: title, issuer and reporting year."""
+"""Tests for summarizer.ingest.metadata: title, issuer and reporting year."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.documents import document_from_text, load_document
-from summarizer.metadata import DocMeta, guess_metadata
+from summarizer.ingest.documents import document_from_text, load_document
+from summarizer.ingest.metadata import DocMeta, guess_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "evals" / "seed"

@@ -1,4 +1,4 @@
-"""Tests for summarizer.numbers: finding, normalising and comparing figures."""
+"""Tests for summarizer.figures.numbers: finding, normalising and comparing figures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError, SummarizerError
-from summarizer.numbers import (
+from summarizer.figures.numbers import (
     STOPLIST,
     UNITS,
     Figure,

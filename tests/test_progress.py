@@ -1,4 +1,4 @@
-"""summarizer.progress: plain lines off a terminal, a live line on one, nothing when quiet."""
+"""summarizer.batch.progress: plain lines off a terminal, a live line on one, nothing when quiet."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from summarizer.progress import ProgressReporter, fit, format_duration
+from summarizer.batch.progress import ProgressReporter, fit, format_duration
 from summarizer.schema import Usage
 
 

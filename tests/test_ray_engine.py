@@ -29,9 +29,9 @@ from outputs import per_document_outputs
 from test_llm_backend import TEXT, settings_for
 
 from summarizer import ConfigError, Settings, SummarizerError
-from summarizer import batch as batch_mod
+from summarizer.batch import folder as batch_mod
+from summarizer.batch.engines import WorkItem, WorkResult, _Secret, ray_runner, summarize_item
 from summarizer.cli import main
-from summarizer.engines import WorkItem, WorkResult, _Secret, ray_runner, summarize_item
 from summarizer.pipeline import open_backend
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,8 +17,8 @@ from fake_openai import FakeOpenAI, auto_units
 from outputs import per_document_outputs
 
 from summarizer import Settings, summarize_folder
-from summarizer import batch as batch_mod
 from summarizer import pipeline as pipeline_mod
+from summarizer.batch import folder as batch_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"

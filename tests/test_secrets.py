@@ -24,7 +24,7 @@ from fake_openai import FakeOpenAI, answer, echo_auth
 from test_llm_backend import TEXT, good, settings_for
 
 import summarizer
-from summarizer.batch import output_name
+from summarizer.batch.folder import output_name
 from summarizer.cli import main
 
 KEY = "sk-LEAKCHECK-0123456789abcdef"

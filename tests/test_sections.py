@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.documents import Document
-from summarizer.metadata import guess_metadata
-from summarizer.roles import classify_heading, unit_role_override
-from summarizer.sections import parse_outline
+from summarizer.ingest.documents import Document
+from summarizer.ingest.metadata import guess_metadata
+from summarizer.structure.roles import classify_heading, unit_role_override
+from summarizer.structure.sections import parse_outline
 
 SEED = Path(__file__).resolve().parent.parent / "evals" / "seed"
 EXTRA = Path(__file__).resolve().parents[2] / "shared" / "extra" / "docs"

@@ -1,4 +1,4 @@
-"""Transport retries bounded by time: summarizer.transport, alone and through the client."""
+"""Transport retries bounded by time: endpoint.transport, alone and through the client."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from clocks import FakeClock
 from fake_openai import FakeOpenAI, answer, status
 from pydantic import BaseModel
 
-from summarizer.client import LLMClient, ModelCallError
+from summarizer.endpoint.client import LLMClient, ModelCallError
+from summarizer.endpoint.transport import RetryPolicy, TransportLog, is_busy, send_with_retries
 from summarizer.settings import Settings
-from summarizer.transport import RetryPolicy, TransportLog, is_busy, send_with_retries
 
 
 class Ids(BaseModel):

@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import numbers
 from ..errors import InputError
+from ..figures import numbers
 from ..schema import CATEGORIES, DocumentSummary, Item
 from .dataset import Case, Dataset, GoldItem
 from .report import (

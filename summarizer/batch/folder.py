@@ -6,7 +6,7 @@ and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 ``report.md``. One bad document is recorded and the batch goes on.
 
 Runs resume: the manifest is the record of truth (input SHA-256, settings
-fingerprint, status; :mod:`summarizer.manifest`), so a re-run into the same
+fingerprint, status; :mod:`summarizer.batch.manifest`), so a re-run into the same
 folder redoes only failed, changed or missing documents. Documents run
 ``settings.concurrency`` at a time (with the model backend: requests in flight
 are held to it, and a few more documents are prepared meanwhile, see
@@ -14,11 +14,11 @@ are held to it, and a few more documents are prepared meanwhile, see
 
 The batch-level files follow the run instead of waiting for its end: as soon as
 every document before it has finished, a document's rows are appended to
-``items.csv`` / ``items.xlsx`` (:class:`~summarizer.export_stream.ExportStream`)
+``items.csv`` / ``items.xlsx`` (:class:`~summarizer.batch.export_stream.ExportStream`)
 and its line to ``summaries.jsonl``, all in input order; the last document is
 followed only by closing them, the manifest and the report.
 
-Where they run is the engine's business (:mod:`summarizer.engines`): ``local``
+Where they run is the engine's business (:mod:`summarizer.batch.engines`): ``local``
 threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
 the skip decision is made here before dispatch, and every output, manifest row
 and the report are written here, by the same code.
@@ -38,9 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .documents import SUPPORTED_SUFFIXES
+from ..errors import ConfigError, InputError
+from ..ingest.documents import SUPPORTED_SUFFIXES
+from ..pipeline import Extractor, open_backend
+from ..schema import DocumentSummary, Usage
+from ..settings import Settings
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
-from .errors import ConfigError, InputError
 from .export_stream import ExportStream
 from .manifest import (
     append_row,
@@ -52,9 +55,6 @@ from .manifest import (
     read_manifest,
     settings_fingerprint,
 )
-from .pipeline import Extractor, open_backend
-from .schema import DocumentSummary, Usage
-from .settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The batch exports written as documents finish: ``items.csv`` and ``items.xlsx`` row by row.
 
-:func:`summarizer.exports.write_exports` builds both files from the whole batch
+:func:`summarizer.batch.exports.write_exports` builds both files from the whole batch
 at the end, which puts openpyxl's cell-by-cell work (≈ 1 ms per document) after
 the last model call. :class:`ExportStream` writes the same files incrementally:
 :meth:`ExportStream.add` appends one document's rows (the caller adds documents
@@ -10,7 +10,7 @@ on an exception) deletes the temporary files and leaves any previous exports
 as they were.
 
 The rows, columns, formula neutralisation, cell styles, frozen header and
-filter are those of :mod:`summarizer.exports` (``tests/test_exports.py``
+filter are those of :mod:`summarizer.batch.exports` (``tests/test_exports.py``
 documents them); the CSV is byte-identical to ``write_exports``' and the sheet
 holds the same cells and styles.
 """
@@ -23,8 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ..schema import DocumentSummary
 from .exports import CSV_NAME, XLSX_NAME, CsvRows, XlsxRows, item_row, neutralise
-from .schema import DocumentSummary
 
 __all__ = ["ExportStream"]
 

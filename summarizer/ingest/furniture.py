@@ -5,7 +5,7 @@ the report: site navigation (``首页 | 政务公开``), breadcrumbs (``您当�
 ``key: value`` metadata (``发布时间:… 来源:…``), URL-only lines, ``扫一扫…``
 prompts, photo credits and a trailer of related links or copyright. Each line
 is classified on its own by keyword patterns; :func:`find_furniture` returns
-the ranges that :mod:`summarizer.documents` marks in ``Document.excluded``
+the ranges that :mod:`summarizer.ingest.documents` marks in ``Document.excluded``
 (never deleted, so offsets stay those of the text).
 """
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .numbers import Figure, find_figures
-from .schema import (
+from ..figures.numbers import Figure, find_figures
+from ..schema import (
     CallRecord,
     Category,
     FigureOut,
@@ -21,7 +21,7 @@ from .schema import (
     ValidationNote,
     ValidationStatus,
 )
-from .sections import Unit
+from ..structure.sections import Unit
 
 
 def figure_out(f: Figure) -> FigureOut:

@@ -4,7 +4,7 @@ The manifest is the record of truth a re-run resumes from. Each row records a
 document's output name, status, cost, the SHA-256 of its input and the settings
 fingerprint it ran with; the last row per name counts. A document is done when
 its last row says ``ok`` for the same input hash and fingerprint
-(:func:`proves_done`; :mod:`summarizer.batch` also checks the output is there).
+(:func:`proves_done`; :mod:`summarizer.batch.folder` also checks the output is there).
 
 Rows are appended as documents finish (:func:`appending`, :func:`append_row`) and
 the file is rewritten compacted at the end of a run (:func:`compacted`).
@@ -19,8 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from .schema import Usage
-from .settings import Settings
+from ..schema import Usage
+from ..settings import Settings
 
 
 class Outcome(Protocol):

@@ -1,7 +1,7 @@
 """On-disk cache of validated model answers (SQLite in WAL mode).
 
 A key is the SHA-256 of everything that decides an answer, computed by
-``summarizer.client.LLMClient.cache_key``: model, instructor mode,
+``summarizer.endpoint.client.LLMClient.cache_key``: model, instructor mode,
 temperature, max tokens, the response schema, the full messages (prompt and
 chunk text) and any extra material such as the prompt version. A value is the
 validated answer as JSON plus the usage it cost. This module does not import
@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
-from .schema import Usage
+from ..errors import ConfigError
+from ..schema import Usage
 
 logger = logging.getLogger(__name__)
 

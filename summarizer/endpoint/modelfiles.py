@@ -12,7 +12,7 @@
    records it, so later runs only compare the size);
 3. otherwise a :class:`~summarizer.errors.ConfigError` saying how to get one.
 
-:mod:`summarizer.localmodel` serves the file this module resolves.
+:mod:`summarizer.endpoint.localmodel` serves the file this module resolves.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
-from .settings import Settings
+from ..errors import ConfigError
+from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 

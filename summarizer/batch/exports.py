@@ -13,7 +13,7 @@ written atomically (a temporary file in the same folder, then ``os.replace``).
 
 :class:`CsvRows` and :class:`XlsxRows` write the rows into the two files; they
 are the only CSV/XLSX writing code, shared with
-:class:`summarizer.export_stream.ExportStream`, which appends rows as documents
+:class:`summarizer.batch.export_stream.ExportStream`, which appends rows as documents
 finish.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .schema import DocumentSummary, Item
+from ..schema import DocumentSummary, Item
 
 CSV_NAME = "items.csv"
 XLSX_NAME = "items.xlsx"

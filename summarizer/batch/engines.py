@@ -1,11 +1,11 @@
 """Engines: how a batch's documents are summarised — in local threads or on Ray Data.
 
-:func:`summarizer.batch.summarize_folder` decides what needs work (resume),
+:func:`summarizer.batch.folder.summarize_folder` decides what needs work (resume),
 hands the work items to a :data:`Runner` and writes every output, the manifest
 and the report itself from the :class:`WorkResult` objects the runner yields.
 So the engines differ only in *where* :func:`summarize_item` runs:
 
-* ``local`` (in :mod:`summarizer.batch`): ``settings.concurrency`` threads
+* ``local`` (in :mod:`summarizer.batch.folder`): ``settings.concurrency`` threads
   sharing one backend.
 * ``ray`` (:func:`ray_runner`): a Ray Data pipeline of ``(path, name)`` rows
   mapped by a pool of actors, each opening its own backend once. ``ray`` is
@@ -41,10 +41,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, SummarizerError
-from .pipeline import Extractor, as_document, open_backend, summarize_document
-from .schema import DocumentSummary
-from .settings import Settings
+from ..errors import ConfigError, SummarizerError
+from ..pipeline import Extractor, as_document, open_backend, summarize_document
+from ..schema import DocumentSummary
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ from functools import lru_cache
 
 import cn2an
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "QUALIFIERS",

@@ -13,7 +13,7 @@ Two loops, one inside the other, never mixed up
   given ``_send`` as its ``create`` function (``instructor.patch(create=...)``,
   the same thing ``instructor.from_openai`` does with the SDK's method; patched
   once per client). ``_send`` retries 408/429/5xx, timeouts and connection
-  errors as :mod:`summarizer.transport` says: exponential backoff with jitter,
+  errors as :mod:`summarizer.endpoint.transport` says: exponential backoff with jitter,
   never sooner than ``Retry-After``, bounded by a time budget (120 s) — a 429 or
   an answer with ``Retry-After`` does not use up ``settings.max_retries``, other
   failures do. The SDK's own retries are off (``max_retries=0``) so there is
@@ -32,12 +32,12 @@ Two loops, one inside the other, never mixed up
   edits them). instructor >= 1.5 renders message contents as Jinja templates
   whenever it is given a validation context, so it is never given one: the
   context reaches the validators through the response model's wire class
-  (:mod:`summarizer.wire_models`), which reads it from a context variable set for
+  (:mod:`summarizer.endpoint.wire_models`), which reads it from a context variable set for
   the call.
 * **Per-model work is done once.** instructor wraps the response model in a
   generated subclass and builds its JSON schema on every call (≈ 1.2 ms of CPU,
   which batches of many small calls pay under one GIL);
-  :func:`~summarizer.wire_models.wire_model` builds that class once per response
+  :func:`~summarizer.endpoint.wire_models.wire_model` builds that class once per response
   model, with its schema cached.
 * **Truncation is an error, not a re-ask.** ``finish_reason == "length"`` raises
   ``ModelCallError(kind="truncated")``: with temperature 0 a re-ask would be cut at
@@ -57,8 +57,8 @@ to re-implement the SDK's error typing and parse bodies for usage. At the
 ``ChatCompletion`` for free.
 
 Which instructor mode and JSON-schema dialect an endpoint gets is decided in
-:mod:`summarizer.modes`; transport retries in :mod:`summarizer.transport`; keeping
-the key out of errors in :mod:`summarizer.redaction`.
+:mod:`summarizer.endpoint.modes`; transport retries in :mod:`summarizer.endpoint.transport`; keeping
+the key out of errors in :mod:`summarizer.endpoint.redaction`.
 
 Token counting (:func:`count_tokens`) never touches the network: see its docstring.
 """
@@ -81,12 +81,12 @@ import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from .errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError
+from ..schema import Usage
+from ..settings import Settings
 from .modes import is_local_url, resolve_mode, response_format
 from .ratelimit import RateLimiter
 from .redaction import exception_chain, redact, safe_cause, scrub
-from .schema import Usage
-from .settings import Settings
 from .tokens import count_tokens, estimate_tokens, tokenizer_name
 from .transport import (
     RetryPolicy,
@@ -157,7 +157,7 @@ class _Cached(Protocol):
 
 
 class AnswerCache(Protocol):
-    """What the client needs from a cache (``summarizer.cache.ResponseCache`` fits)."""
+    """What the client needs from a cache (``summarizer.endpoint.cache.ResponseCache`` fits)."""
 
     def get(self, key: str) -> _Cached | None:
         """The stored answer JSON for ``key``, or None."""
@@ -236,7 +236,7 @@ class LLMClient:
                 ``max_retries``, ``reasks``, ``temperature``, ``max_output_tokens``.
             cache: response cache consulted before any HTTP call (None: no cache).
             retry: transport backoff, time budget and attempt cap; defaults to
-                :class:`~summarizer.transport.RetryPolicy` (120 s of retrying).
+                :class:`~summarizer.endpoint.transport.RetryPolicy` (120 s of retrying).
             sleep: how to wait between transport attempts (tests may speed it up).
 
         Raises:
@@ -245,7 +245,7 @@ class LLMClient:
         if not settings.base_url:
             raise ConfigError(
                 "no model endpoint: set SUMMARIZER_BASE_URL, or start the embedded server "
-                "with summarizer.localmodel.local_endpoint(settings)"
+                "with summarizer.endpoint.localmodel.local_endpoint(settings)"
             )
         if not settings.model:
             raise ConfigError("no model name: set SUMMARIZER_MODEL (e.g. the server's model id)")

@@ -2,7 +2,7 @@
 
 Flow for one document: units (from :mod:`sections`) are packed into chunks
 (:mod:`chunking`), each chunk is sent with a per-chunk response model
-(:mod:`validation`) through :class:`~summarizer.client.LLMClient` (openai +
+(:mod:`validation`) through :class:`~summarizer.endpoint.client.LLMClient` (openai +
 instructor; transport retries apart from validation re-asks), answers become
 items whose evidence is the cited unit and whose figures are the unit's own
 (:mod:`grounding`). What the model may decide:
@@ -38,18 +38,18 @@ from contextlib import ExitStack
 from types import TracebackType
 from typing import Any
 
+from ..endpoint.client import LLMClient, is_local_url
+from ..endpoint.tokens import count_tokens
+from ..errors import BudgetExceededError, ConfigError, ModelError
+from ..figures.numbers import Figure
+from ..ingest.documents import Document
+from ..schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
+from ..settings import ModelScope, Settings
+from ..structure.sections import Outline, Unit
 from .chunking import Chunk, make_chunks
-from .client import LLMClient, is_local_url
-from .documents import Document
-from .errors import BudgetExceededError, ConfigError, ModelError
 from .grounding import ExtractResult, build_item, unit_figures
-from .numbers import Figure
 from .prompting import Language, Task, build_messages, detect_language, prompt_version, template
 from .rules import item_id, rule_category, rule_item, rule_summary
-from .schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
-from .sections import Outline, Unit
-from .settings import ModelScope, Settings
-from .tokens import count_tokens
 from .validation import UnitAnswer, answer_model, category_model, repair, ungrounded_figures
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class LLMBackend:
         self._system_counts: dict[tuple[Task, Language], int] = {}
 
     def __enter__(self) -> LLMBackend:
-        from .localmodel import local_endpoint
+        from ..endpoint.localmodel import local_endpoint
 
         self._configured_url = self.settings.base_url
         self.scope = self.settings.effective_model_scope
@@ -93,13 +93,13 @@ class LLMBackend:
             )
         cache = None
         if settings.cache:
-            from .cache import ResponseCache
+            from ..endpoint.cache import ResponseCache
 
             cache = ResponseCache(settings.cache_dir / "responses.sqlite3")
         self.settings, self.model = settings, settings.model
         self._count = lambda t: count_tokens(t, settings.model)
         if not self._configured_url:  # the embedded model: count with its own tokenizer
-            from .localmodel import resolve_model_path, token_counter
+            from ..endpoint.localmodel import resolve_model_path, token_counter
 
             self._count = token_counter(resolve_model_path(self.settings))
         self.client = self._stack.enter_context(LLMClient(settings, cache=cache))

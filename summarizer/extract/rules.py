@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..schema import Category, Item, ValidationNote, ValidationStatus
+from ..structure.sections import Outline, Unit
 from .grounding import build_item
-from .schema import Category, Item, ValidationNote, ValidationStatus
-from .sections import Outline, Unit
 
 MIN_LEAD = 6  #: a lead shorter than this is not a useful summary; use the first sentence
 

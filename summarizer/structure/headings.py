@@ -1,6 +1,6 @@
 """Lines of a document: list markers, headings, paragraphs and levels.
 
-The first stage of :func:`summarizer.sections.parse_outline`, deterministic like
+The first stage of :func:`summarizer.structure.sections.parse_outline`, deterministic like
 the rest. :func:`scan_lines` reads the text line by line (skipping excluded
 ranges, joining hard-wrapped paragraphs) and recognises each line's list marker;
 :func:`classify_lines` decides which lines are headings, paragraphs or skipped,

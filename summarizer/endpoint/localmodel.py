@@ -4,8 +4,8 @@
 OpenAI-compatible server) on a free loopback port for the life of a ``with``
 block; :func:`local_endpoint` wraps it for the pipeline and :func:`serve` runs it
 in the foreground for ``summarizer serve``. The GGUF file it loads comes from
-:func:`~summarizer.modelfiles.resolve_model_path` (assembled from PyPI parts, see
-:mod:`summarizer.modelfiles`; re-exported here with the registry).
+:func:`~summarizer.endpoint.modelfiles.resolve_model_path` (assembled from PyPI parts, see
+:mod:`summarizer.endpoint.modelfiles`; re-exported here with the registry).
 
 The server constrains output with a grammar built from the JSON schema sent as
 ``response_format={"type": "json_object", "schema": ...}`` (what instructor's
@@ -33,13 +33,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError
+from ..settings import Settings
 from .modelfiles import DEFAULT_MODEL as DEFAULT_MODEL
 from .modelfiles import KNOWN_MODELS as KNOWN_MODELS
 from .modelfiles import KnownModel as KnownModel
 from .modelfiles import assemble_model as assemble_model
 from .modelfiles import resolve_model_path as resolve_model_path
-from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ HOW_TO_GET_THE_SERVER = (
 def token_counter(model_path: Path) -> Callable[[str], int]:
     """Exact token counts with the GGUF's own tokenizer (llama.cpp, vocabulary only).
 
-    ``summarizer.client.count_tokens`` uses tiktoken encodings, which count about
+    ``summarizer.endpoint.client.count_tokens`` uses tiktoken encodings, which count about
     2x Qwen's tokens on Chinese text; use this counter to budget chunks for the
     embedded model. Loading reads only the vocabulary (well under a second).
 

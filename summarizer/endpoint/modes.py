@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import instructor
 
-from .settings import Settings
+from ..settings import Settings
 
 __all__ = ["LOCAL_PORTS", "TOOL_HOSTS", "is_local_url", "resolve_mode", "response_format"]
 

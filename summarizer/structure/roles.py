@@ -2,7 +2,7 @@
 
 A role comes from the words of a heading (``工作回顾``, ``存在问题``, ``下一步``…),
 from a year it names (a year after the reporting year reads as a plan), and
-otherwise from position (see :func:`summarizer.sections.parse_outline`: an
+otherwise from position (see :func:`summarizer.structure.sections.parse_outline`: an
 unlabelled section inherits its parent's role, and an unlabelled top section
 after a plan section is a plan). A unit inside a section may say its role
 outright (``今后，…``, ``下一步，…``, ``但也要看到…不足``); :func:`unit_role_override`

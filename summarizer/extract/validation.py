@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from .numbers import find_figures, parse_figure, values_match
-from .schema import Category, Item, ValidationNote
+from ..figures.numbers import find_figures, parse_figure, values_match
+from ..schema import Category, Item, ValidationNote
 
 UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
 SUMMARY_MAX = 80  #: characters; the prompt asks for 50 (zh) / 30 words (en)

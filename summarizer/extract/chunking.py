@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .sections import Unit
+from ..structure.sections import Unit
 
 TokenCounter = Callable[[str], int]
 

@@ -1,7 +1,7 @@
 """Headings -> section tree -> units (the smallest enumerated points).
 
 Everything here is deterministic. The parser reads the text line by line
-(:mod:`summarizer.headings`):
+(:mod:`summarizer.structure.headings`):
 
 * **Marked lines** open with a list marker of one of the families of Chinese
   official writing (``一、``, ``(一)``/``（一）``, ``1、``/``1.``, ``(1)``/``（1）``,
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
-from .documents import Document
+from ..ingest.documents import Document
 from .headings import INLINE_MARKERS, WS, classify_lines, find_body_start, scan_lines
 from .roles import Role, classify_heading, unit_role_override
 

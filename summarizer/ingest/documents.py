@@ -3,7 +3,7 @@
 Offsets everywhere in summarizer refer to ``Document.text``: for text files the
 file decoded with universal newlines (``\\r\\n`` -> ``\\n``), for other formats the
 extracted text (saved beside the output so every offset can be checked).
-Page furniture (:mod:`summarizer.furniture`) is marked in ``Document.excluded``, never
+Page furniture (:mod:`summarizer.ingest.furniture`) is marked in ``Document.excluded``, never
 deleted.
 
 Text files are decoded as strict UTF-8 first (a UTF-8 byte-order mark is

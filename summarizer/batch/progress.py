@@ -1,7 +1,7 @@
 """Batch progress on stderr: a live status line on a terminal, plain lines elsewhere.
 
 :class:`ProgressReporter` is the ``on_progress(done, total, outcome)`` callback
-that :func:`summarizer.batch.summarize_folder` calls after each document.
+that :func:`summarizer.batch.folder.summarize_folder` calls after each document.
 
 * On a TTY it keeps one self-updating line (``\\r``): documents done/total,
   failures, tokens so far (prompt+completion), elapsed time and an ETA from the
@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, TextIO
 
-from .schema import Usage
+from ..schema import Usage
 
 
 class Outcome(Protocol):

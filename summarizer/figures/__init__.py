@@ -1,0 +1,7 @@
+"""Figures: the number finder and its normalised values.
+
+Owns finding every quantity in a text (Arabic and Chinese numerals, units,
+qualifiers) with its span, and comparing values.
+
+May import: ``summarizer.errors`` only.
+"""
