@@ -18,7 +18,7 @@ Typical use::
 
 from __future__ import annotations
 
-from .dataset import Case, Dataset, DatasetConfig, Gold, GoldItem, load_dataset
+from .dataset import Case, Dataset, DatasetConfig, Gold, GoldIndicator, GoldItem, load_dataset
 from .html import render_html
 from .metrics import evaluate, evaluate_document, match_spans, spans_match
 from .report import (
@@ -45,6 +45,7 @@ __all__ = [
     "EvalReport",
     "FigureScores",
     "Gold",
+    "GoldIndicator",
     "GoldItem",
     "Match",
     "Scores",

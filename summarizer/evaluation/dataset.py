@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..documents import load_document
 from ..errors import DatasetError, InputError
+from ..ingest.documents import load_document
 from ..schema import Category
 
 __all__ = [
@@ -55,6 +55,22 @@ class DatasetConfig(_Strict):
     gold: str = Field(min_length=1, description="Folder of gold JSON files, relative to the YAML.")
 
 
+class GoldIndicator(_Strict):
+    """One figure of an item tagged as a jurisdiction-wide statistical indicator.
+
+    ``start``/``end`` index the document text like the item's, and
+    ``text[start:end] == text`` (the figure exactly as in the item's figures).
+    """
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    indicator: str = Field(min_length=1, description="The indicator as the report names it.")
+    measure: Literal["level", "change"]
+    kind: Literal["actual", "target"]
+    period: str = Field(description="The year ('2024') or range ('2021-2025') the value is for.")
+
+
 class GoldItem(_Strict):
     """One annotated achievement, shortcoming or plan.
 
@@ -67,6 +83,8 @@ class GoldItem(_Strict):
     end: int = Field(ge=0)
     quote: str
     figures: list[str] = Field(default_factory=list)
+    summary: str | None = Field(default=None, description="The reference summary (GUIDELINES.md).")
+    indicators: list[GoldIndicator] = Field(default_factory=list)
 
 
 class Gold(_Strict):
