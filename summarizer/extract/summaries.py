@@ -12,15 +12,19 @@ catches:
   (``坚持以…为指导``, ``深入贯彻…精神``, ``在…领导下``, ``高举…旗帜``) and
   opening connectives and time frames (``同时``, ``一年来``, ``今年以来``) are
   dropped (:data:`PREAMBLE`, :data:`OPENERS`).
-* **Run-in heading** — a short first sentence followed by more text
-  (``加强法治文化建设。积极推进……``) is the unit's own headline: it is kept
-  whole (:func:`run_in_heading`).
-* **Result or problem** — without a heading, the first clauses that are left
-  carry the point.
-* **Figures that matter** — the first one or two figures that are not
-  sub-counts (a clause opened by ``其中`` or ``分别`` breaks a total down), each
-  with the words of its clause that name it; rates and totals come first in
-  official prose, so document order is the priority.
+* **Scene-setting** — clauses that state a situation or a principle followed
+  rather than the point (``面对…``, ``按照…的原则``, ``…主要目标是：``, the
+  ``我们也清醒地看到，…还存在不少问题`` that opens a list of problems) are
+  dropped (:data:`FRAMING`).
+* **Run-in heading first** — what is left is taken in text order, so a run-in
+  heading (``加强法治文化建设。积极推进……``) leads, followed by the result or
+  problem its sentence states, as far as the length allows.
+* **Figures that matter** — up to three figures that are not sub-counts (a
+  clause opened by ``其中`` or ``分别`` breaks a total down), totals first
+  (:data:`TOTALS`: an aggregate such as ``生产总值``/``收入``/``投资`` named
+  just before it, or a sum in ``亿元``), then in text order; each with the
+  words of its clause that name it (:data:`CONTEXTS`). They are placed first,
+  the clauses fill the room left.
 """
 
 from __future__ import annotations
@@ -36,14 +40,13 @@ __all__ = [
     "OPENERS",
     "PREAMBLE",
     "compress",
-    "run_in_heading",
 ]
 
 LIMIT = 40  #: longest summary, in characters
-HEADING_MAX = 26  #: a first sentence this short, with more text after it, is a run-in heading
-CONTEXTS = (16, 12, 8)  #: characters of a figure's clause kept before it, longest that fits
+CONTEXTS = (16, 12, 8, 6)  #: characters of a figure's clause kept before it, longest that fits
 FIGURE_TAIL = 10  #: characters kept after a figure, up to its clause's end or a ``、``
 MAX_FIGURES = 3
+MIN_CLAUSE = 6  #: a clause shorter than this states no point on its own
 
 _CN = "一二三四五六七八九十"
 #: A list marker or dash at the start of the unit (repeated: ``一、1.``).
@@ -57,11 +60,24 @@ PREAMBLE = re.compile(
     r"|(?:深入|全面|认真)?(?:学习)?贯彻(?:落实)?.{0,30}?(?:精神|要求|部署)|在.{1,30}?领导下|高举.{1,20}?旗帜"
     r"|^(?:我们)?(?:深入学习|认真学习|全面学习)"
 )
+#: Clauses that set the scene before the point: a situation, a principle followed.
+FRAMING = re.compile(
+    r"^(?:面对|随着|按照.{0,30}(?:原则|要求|部署|思路)|根据.{0,20}(?:实际|要求|部署)"
+    r"|在.{0,30}(?:基础上|形势下|背景下|过程中|情况下)|实现上述目标|为了?(?![0-9０-９])[^，,]{2,16}$"
+    r"|(?:这|也|仍然|仍|更)?是[^，,]{0,30}(?:之年|重中之重|战略决策|职责|必然要求|应有之义|关键|弱项)$"
+    r"|[^，,]{0,30}(?:主要|总体)?(?:目标|要求|任务|形式|思路)是$"
+    r"|回顾.{0,12}$|在总结成绩的同时|(?:我们)?也?(?:要)?清醒(?:地)?(?:看到|认识到)"
+    r"|对照.{0,40}(?:要求|期盼|期待)$|.{0,30}(?:还|仍|依然)?(?:存在|面临)(?:不少|一些|许多)?(?:困难|问题|不足|差距)"
+    r"(?:和|与)?(?:困难|问题|不足|差距|挑战|矛盾)?$)"
+)
 #: Connectives and time frames that open a clause without adding to its point.
 OPENERS = re.compile(
-    r"^(?:同时|此外|另外|与此同时|一年来|过去一年|今年以来|近年来|[一二三四五两]年来|全年|我们|总的来看"
-    r"|总体来看|对此|为此|目前|当前|截至目前|(?:19|20)\d\d年(?:度|以来)?|今年|去年|我们要|我们将|要|必须)[，,]?"
+    r"^(?:各位代表|同时|此外|另外|与此同时|一年来|过去一年|今年以来|近年来|[一二三四五两]年来|全年|总的来看"
+    r"|总体来看|对此|为此|目前|当前|截至目前|(?:19|20)\d\d年(?:度|以来)?|今年|去年|我们要|我们将|我们|要|必须|主要是|主要表现在|具体表现在)[，,！!：:]?"
 )
+#: A figure that states a total: an aggregate named just before it, or a sum in 亿元.
+TOTALS = re.compile(r"亿元|总值|收入|总额|增加值|投资|产量|总量")
+TOTAL_WINDOW = 12  #: characters before a figure searched for the aggregate's name
 #: Clauses that break a total down: their figures come after the total's.
 _SUBCOUNT = re.compile(r"^(?:其中|分别|包括|含)")
 _SENTENCE_END = "。！？!?；;"
@@ -98,31 +114,17 @@ def _body_start(text: str) -> int:
     return m.end() if m else 0
 
 
-def run_in_heading(text: str) -> tuple[int, int] | None:
-    """The span of a unit's run-in heading: a short first sentence followed by more.
-
-    ``加强队伍建设。全年培训……`` -> the span of ``加强队伍建设``; None when the first
-    sentence is long or is all there is.
-    """
-    start = _body_start(text)
-    for i in range(start, len(text)):
-        if text[i] in _SENTENCE_END + "：:":
-            rest = text[i + 1 :].strip()
-            if i - start <= HEADING_MAX and len(rest) >= 4 and i > start:
-                return start, i
-            return None
-    return None
-
-
 def _point(text: str, piece: _Piece) -> _Piece | None:
-    """``piece`` without an opening connective, or None when it is a preamble."""
+    """``piece`` without a marker or opening connective; None when it frames, not states."""
     s = piece.text(text)
-    if PREAMBLE.search(s):
+    if PREAMBLE.search(s) or FRAMING.match(s):
         return None
-    m = OPENERS.match(s)
-    if m and m.end() < len(s):
-        return _Piece(piece.start + m.end(), piece.end)
-    return piece if not m else None
+    lo = piece.start
+    for rx in (LEADING_MARKER, OPENERS, LEADING_MARKER):
+        m = rx.match(text, lo, piece.end)
+        if m:
+            lo = m.end()
+    return _Piece(lo, piece.end) if piece.end - lo >= MIN_CLAUSE else None
 
 
 def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piece:
@@ -144,16 +146,23 @@ def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piec
 
 
 def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]]:
-    """The first MAX_FIGURES figures outside sub-count clauses, with their clauses."""
-    chosen: list[tuple[_Piece, Figure]] = []
-    for clause in clauses:
-        if _SUBCOUNT.match(clause.text(text)):
-            continue
-        for fig in find_figures(text, clause.start, clause.end):
-            chosen.append((clause, fig))
-            if len(chosen) == MAX_FIGURES:
-                return chosen
-    return chosen
+    """The MAX_FIGURES figures that matter, in text order, with their clauses.
+
+    Figures of sub-count clauses are left out; totals (:data:`TOTALS`) come
+    before the other figures, then document order decides.
+    """
+    found = [
+        (clause, fig)
+        for clause in clauses
+        if not _SUBCOUNT.match(clause.text(text))
+        for fig in find_figures(text, clause.start, clause.end)
+    ]
+
+    def is_total(fig: Figure) -> bool:
+        return bool(TOTALS.search(fig.unit + text[max(0, fig.start - TOTAL_WINDOW) : fig.start]))
+
+    ranked = sorted(range(len(found)), key=lambda k: (not is_total(found[k][1]), k))
+    return [found[k] for k in sorted(ranked[:MAX_FIGURES])]
 
 
 def _merge(pieces: list[_Piece]) -> list[_Piece]:
@@ -175,50 +184,54 @@ def _grounded(summary: str, allowed: list[float]) -> bool:
     return all(any(values_match(f.value, v) for v in allowed) for f in find_figures(summary))
 
 
-def compress(text: str, limit: int = LIMIT, target: int | None = None) -> str:
+def _sentences(text: str, start: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:]`` (ended by sentence punctuation or a line break)."""
+    out, a = [], start
+    for i in range(start, len(text) + 1):
+        if i == len(text) or text[i] in _SENTENCE_END + "\n":
+            if text[a:i].strip():
+                out.append((a, i))
+            a = i + 1
+    return out
+
+
+def _points(text: str, span: tuple[int, int]) -> list[_Piece]:
+    return [p for c in _clauses(text, *span) if (p := _point(text, c)) is not None]
+
+
+def _figure_pieces(text: str, clauses: list[_Piece], limit: int) -> list[_Piece]:
+    """Pieces naming the key figures: as many as fit, with as much context as fits."""
+    key = _key_figures(text, clauses)
+    for n in range(len(key), 0, -1):
+        for context in CONTEXTS:
+            pieces = [_figure_piece(text, c, f, context) for c, f in key[:n]]
+            if len(_join(text, pieces)) <= limit:
+                return pieces
+    return []
+
+
+def compress(text: str, limit: int = LIMIT) -> str:
     """The unit's point in at most ``limit`` characters, from pieces of ``text``.
 
-    Pieces are taken by priority — the figures that matter, then the run-in
-    heading (or the first clause with a point), then the clauses after it —
-    while the summary stays within ``target`` characters; they are joined in
-    text order.
+    The pieces that name the key figures come first; then the unit's clauses
+    that state something (markers, openers and framing dropped), in text
+    order — so the run-in heading, when there is one, leads — as long as they
+    fit. The pieces are joined in text order.
 
     Args:
         text: the unit's text (its marker included).
         limit: the longest summary.
-        target: stop adding clauses past this length (default: ``limit``).
 
     Returns:
         Pieces of ``text`` joined with ``，`` (each piece a substring of ``text``),
         or ``""`` when nothing in the unit states a point.
     """
-    target = limit if target is None else target
-    start = _body_start(text)
-    heading = run_in_heading(text)
-    clauses = [p for c in _clauses(text, start, len(text)) if (p := _point(text, c)) is not None]
     allowed = [f.value for f in find_figures(text)]
-    key = _key_figures(text, clauses)
-    figures: list[_Piece] = []
-    for context in CONTEXTS:  # shorter contexts until the figures fit
-        figures = [_figure_piece(text, c, f, context) for c, f in key]
-        if len(_join(text, figures)) <= limit:
-            break
-    figures = [p for p in figures if _grounded(p.text(text), allowed)]
-    if heading is not None:
-        lead = [_Piece(*heading)]
-        rest = [c for c in clauses if c.start >= heading[1]]
-    else:
-        lead, rest = clauses[:1], clauses[1:]
-    lead = [p for p in lead if _grounded(p.text(text), allowed)]
-    chosen: list[_Piece] = []
-    for p in figures:
-        if len(_join(text, [*chosen, p])) <= limit:
-            chosen.append(p)
-    for p in [*lead, *rest]:
+    clauses = [p for span in _sentences(text, _body_start(text)) for p in _points(text, span)]
+    chosen = [p for p in _figure_pieces(text, clauses, limit) if _grounded(p.text(text), allowed)]
+    for p in clauses:
         if any(q.start <= p.start and p.end <= q.end for q in chosen):
             continue
-        if len(_join(text, chosen)) >= target:
-            break
         if len(_join(text, [*chosen, p])) <= limit and _grounded(p.text(text), allowed):
             chosen.append(p)
         elif not chosen:
