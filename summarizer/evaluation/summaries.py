@@ -71,7 +71,8 @@ _RHETORIC_RE = re.compile(
     r"|(?:深入|全面|认真)(?:学习)?贯彻.{0,30}?精神|在.{1,30}?(?:坚强|正确)?领导下"
     r"|高举.{1,20}?旗帜|习近平新时代中国特色社会主义思想"
 )
-_DIGITS_RE = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
+#: A run of digits that is not part of an identifier (``a0``, ``PM2.5``, ``G20``).
+_DIGITS_RE = re.compile(r"(?<![A-Za-z0-9０-９.．])[0-9０-９]+(?:[.．][0-9０-９]+)?(?![A-Za-z])")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
@@ -143,7 +144,8 @@ def numbers_outside(summary: str, evidence: Sequence[str]) -> list[str]:
     """Numbers ``summary`` states that ``evidence`` (the item's span texts) does not.
 
     A figure counts when no evidence figure has its value; a run of Arabic digits
-    (a year, a count without a unit) when no evidence span contains it.
+    (a year, a count without a unit) when no evidence span contains it. Digits
+    inside an identifier (``PM2.5``, ``G20``) are not numbers.
     """
     stated = [f.value for text in evidence for f in numbers.find_figures(text)]
     out = [

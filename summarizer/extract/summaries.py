@@ -51,7 +51,7 @@ MIN_CLAUSE = 6  #: a clause shorter than this states no point on its own
 _CN = "一二三四五六七八九十"
 #: A list marker or dash at the start of the unit (repeated: ``一、1.``).
 LEADING_MARKER = re.compile(
-    rf"^(?:\s|[{_CN}]{{1,3}}是|[{_CN}]{{1,3}}[、，,．.]|[(（][{_CN}\d]{{1,3}}[)）]"
+    rf"(?:\s|[、，,；;：:]|[{_CN}]{{1,3}}是|[{_CN}]{{1,3}}[、，,．.]|[(（][{_CN}\d]{{1,3}}[)）]"
     rf"|第[{_CN}]{{1,3}}[，,、：:．.]|\d{{1,2}}[、．.](?!\d)|[①-⑳]|[—\-－]+|#+|首先[，,]|其次[，,])+"
 )
 #: Clauses that frame the point instead of stating it.
@@ -72,7 +72,7 @@ FRAMING = re.compile(
 )
 #: Connectives and time frames that open a clause without adding to its point.
 OPENERS = re.compile(
-    r"^(?:各位代表|同时|此外|另外|与此同时|一年来|过去一年|今年以来|近年来|[一二三四五两]年来|全年|总的来看"
+    r"(?:各位代表|同时|此外|另外|与此同时|一年来|过去一年|今年以来|近年来|[一二三四五两]年来|全年|总的来看"
     r"|总体来看|对此|为此|目前|当前|截至目前|(?:19|20)\d\d年(?:度|以来)?|今年|去年|我们要|我们将|我们|要|必须|主要是|主要表现在|具体表现在)[，,！!：:]?"
 )
 #: A figure that states a total: an aggregate named just before it, or a sum in 亿元.
