@@ -30,6 +30,7 @@ Reference-free measures (over every predicted item)
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -54,6 +55,7 @@ __all__ = [
     "score_summaries",
     "summary_metrics",
     "summary_rows",
+    "summary_table_html",
 ]
 
 #: Tracked summary metrics where a rise, not a drop, is a regression.
@@ -344,3 +346,21 @@ def summary_rows(report: SummaryReport | None) -> list[list[str]]:
         ]
 
     return [*(row(c, s) for c, s in report.categories.items()), row("all", report.overall)]
+
+
+def summary_table_html(report: SummaryReport | None) -> str:
+    """The summary measures as an HTML table (empty when there are none)."""
+    if report is None:
+        return ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in SUMMARY_HEAD)
+    rows = "".join(
+        f'<tr class="{"summ-all" if r[0] == "all" else "summ-cat"}">'
+        + "".join(f"<td>{html.escape(c)}</td>" for c in r)
+        + "</tr>"
+        for r in summary_rows(report)
+    )
+    return (
+        '<h2 id="summaries">Summaries against the reference</h2>'
+        '<table class="summary" id="summary-scores">'
+        f"<tr>{head}</tr>{rows}</table>"
+    )
