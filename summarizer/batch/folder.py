@@ -2,8 +2,10 @@
 
 For each input the folder gets ``<name>.json`` (the :class:`DocumentSummary`)
 and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
-``summaries.jsonl``, ``manifest.jsonl`` (one status line per document) and
-``report.md``. One bad document is recorded and the batch goes on.
+``summaries.jsonl``, ``manifest.jsonl`` (one status line per document),
+``report.md`` and ``report.html`` (the run's counts, then every document's
+summaries; :mod:`summarizer.batch.readable`). One bad document is recorded and
+the batch goes on.
 
 Runs resume: the manifest is the record of truth (input SHA-256, settings
 fingerprint, status; :mod:`summarizer.batch.manifest`), so a re-run into the same
@@ -55,6 +57,7 @@ from .manifest import (
     read_manifest,
     settings_fingerprint,
 )
+from .readable import write_readable_reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +279,8 @@ def summarize_folder(
         final = tuple(o for o in outcomes if o is not None)
         result = BatchResult(out, final, time.perf_counter() - t0)
         write_atomic(manifest, compacted(rows, names))
-    write_atomic(out / "report.md", render_report(result, settings))
+    ok_names = (o.name for o in result.outcomes if o.status == "ok")
+    write_readable_reports(out, ok_names, render_report(result, settings))
     return result
 
 

@@ -46,6 +46,10 @@ LIMIT = 40  #: longest summary, in characters
 CONTEXTS = (16, 12, 8, 6)  #: characters of a figure's clause kept before it, longest that fits
 FIGURE_TAIL = 10  #: characters kept after a figure, up to its clause's end or a ``、``
 MAX_FIGURES = 3
+SNAP = 4  #: how far a cut before a figure moves to reach a word boundary
+#: Characters after which a clause cut starts cleanly (function words, enumeration comma).
+BOUNDARY = frozenset("、的和及与在对将等了为由从把使其")
+PAIRS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"), ("‘", "’"))
 MIN_CLAUSE = 6  #: a clause shorter than this states no point on its own
 
 _CN = "一二三四五六七八九十"
@@ -127,6 +131,32 @@ def _point(text: str, piece: _Piece) -> _Piece | None:
     return _Piece(lo, piece.end) if piece.end - lo >= MIN_CLAUSE else None
 
 
+def _snap(text: str, lo: int, floor: int, fig_start: int) -> int:
+    """Move a cut at ``lo`` to a word boundary near it; never before ``floor``.
+
+    A boundary is the clause start or the position after a function word or an
+    enumeration comma (:data:`BOUNDARY`): first looked for up to SNAP characters
+    before the cut, then up to SNAP after it. A cut inside a quotation or a
+    title (a closing mark with no opening one after the cut) moves past it.
+    """
+    if lo > floor:
+        back = [
+            j
+            for j in range(lo, max(floor, lo - SNAP) - 1, -1)
+            if j == floor or text[j - 1] in BOUNDARY
+        ]
+        ahead = [
+            j for j in range(lo + 1, min(lo + SNAP, fig_start - 2) + 1) if text[j - 1] in BOUNDARY
+        ]
+        lo = back[0] if back else ahead[0] if ahead else lo
+    for opener, closer in PAIRS:
+        head = text[lo:fig_start]
+        k = head.rfind(closer)
+        if k >= 0 and head.count(closer) > head.count(opener):
+            lo += k + 1
+    return lo
+
+
 def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piece:
     """The words of ``clause`` naming ``fig``: up to ``context`` before it, a few after."""
     lo = max(clause.start, fig.start - context)
@@ -135,6 +165,7 @@ def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piec
         lo = comma + 1 if comma >= 0 else lo
     while lo > clause.start and (text[lo - 1].isdigit() or text[lo].isdigit()):
         lo -= 1  # never cut a number
+    lo = _snap(text, lo, clause.start, fig.start)
     m = OPENERS.match(text, lo, fig.start)
     lo = m.end() if m else lo
     hi = fig.end  # the thing counted often follows: 新建3处公厕
