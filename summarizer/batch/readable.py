@@ -67,7 +67,9 @@ function showEvidence(id) {
   if (!anchor) return false;
   var doc = anchor.closest('section.doc');
   document.querySelectorAll('mark.active').forEach(function (m) { m.classList.remove('active'); });
-  document.querySelectorAll('a.summ.current').forEach(function (a) { a.classList.remove('current'); });
+  document.querySelectorAll('a.summ.current').forEach(function (a) {
+    a.classList.remove('current');
+  });
   var item = anchor.getAttribute('data-item');
   doc.querySelectorAll('mark[data-items~="' + item + '"]').forEach(function (m) {
     m.classList.add('active');

@@ -177,7 +177,7 @@ def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piec
 
 
 def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]]:
-    """The MAX_FIGURES figures that matter, in text order, with their clauses.
+    """The MAX_FIGURES figures that matter, most important first, with their clauses.
 
     Figures of sub-count clauses are left out; totals (:data:`TOTALS`) come
     before the other figures, then document order decides.
@@ -193,7 +193,7 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]
         return bool(TOTALS.search(fig.unit + text[max(0, fig.start - TOTAL_WINDOW) : fig.start]))
 
     ranked = sorted(range(len(found)), key=lambda k: (not is_total(found[k][1]), k))
-    return [found[k] for k in sorted(ranked[:MAX_FIGURES])]
+    return [found[k] for k in ranked[:MAX_FIGURES]]
 
 
 def _merge(pieces: list[_Piece]) -> list[_Piece]:
