@@ -242,6 +242,8 @@ def write_readable_reports(out: Path, names: Iterable[str], header_md: str) -> N
                 continue
             md.write(_md_document(summary, name))
             page.write(_html_document(summary, name, _read_text(out, summary), index))
+            md.flush()  # on disk as each document finishes; nothing kept for the next
+            page.flush()
         page.write(f"<script>{_SCRIPT}</script>\n</body></html>\n")
         for tmp, f, final in tmps:
             f.close()
