@@ -120,14 +120,14 @@ def _body_start(text: str) -> int:
 
 def _point(text: str, piece: _Piece) -> _Piece | None:
     """``piece`` without a marker or opening connective; None when it frames, not states."""
-    s = piece.text(text)
-    if PREAMBLE.search(s) or FRAMING.match(s):
-        return None
     lo = piece.start
     for rx in (LEADING_MARKER, OPENERS, LEADING_MARKER):
         m = rx.match(text, lo, piece.end)
         if m:
             lo = m.end()
+    s = text[lo : piece.end]
+    if PREAMBLE.search(piece.text(text)) or FRAMING.match(piece.text(text)) or FRAMING.match(s):
+        return None
     return _Piece(lo, piece.end) if piece.end - lo >= MIN_CLAUSE else None
 
 
