@@ -245,6 +245,6 @@ def write_readable_reports(out: Path, names: Iterable[str], header_md: str) -> N
             md.flush()  # on disk as each document finishes; nothing kept for the next
             page.flush()
         page.write(f"<script>{_SCRIPT}</script>\n</body></html>\n")
-        for tmp, f, final in tmps:
-            f.close()
-            os.replace(tmp, final)
+        for tmp_path, stream, target in tmps:
+            stream.close()
+            os.replace(tmp_path, target)
