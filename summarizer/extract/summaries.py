@@ -173,6 +173,9 @@ def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piec
         if i == clause.end or text[i] in "、和及与":
             hi = i
             break
+    else:
+        if fig.start - lo < 2:  # nothing names the figure before it: keep what follows
+            hi = min(clause.end, fig.end + FIGURE_TAIL // 2 + 2)
     return _Piece(lo, hi)
 
 
@@ -193,7 +196,11 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]
         return bool(TOTALS.search(fig.unit + text[max(0, fig.start - TOTAL_WINDOW) : fig.start]))
 
     ranked = sorted(range(len(found)), key=lambda k: (not is_total(found[k][1]), k))
-    return [found[k] for k in ranked[:MAX_FIGURES]]
+    chosen: list[tuple[_Piece, Figure]] = []
+    for k in ranked:  # a value stated twice is kept once
+        if not any(values_match(found[k][1].value, f.value) for _c, f in chosen):
+            chosen.append(found[k])
+    return chosen[:MAX_FIGURES]
 
 
 def _merge(pieces: list[_Piece]) -> list[_Piece]:
