@@ -75,6 +75,16 @@ def test_figures_before_the_heading_when_both_do_not_fit() -> None:
     assert len(s) <= LIMIT
 
 
+def test_a_stated_problem_is_not_taken_for_the_intro_to_problems() -> None:
+    unit = "二是基层执法存在短板，专业人员存在不足。"
+    assert compress(unit) == "基层执法存在短板，专业人员存在不足"
+
+
+def test_opener_words_do_not_eat_into_nouns() -> None:
+    assert compress("要素保障持续加强，新增建设用地1200亩。").startswith("要素保障持续加强")
+    assert compress("要加快推进园区扩容提质。").startswith("加快推进园区扩容提质")
+
+
 def test_sub_counts_come_after_the_total() -> None:
     unit = "全年共受理各类纠纷案件260件，其中婚姻家庭纠纷95件、邻里纠纷40件，调解成功率98%。"
     s = compress(unit)
