@@ -214,7 +214,9 @@ def run(
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
     offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
-    (one row per item), OUT/manifest.jsonl and OUT/report.md. Run it again
+    (one row per item), OUT/manifest.jsonl, and OUT/report.md and
+    OUT/report.html (every document's summaries; in the HTML a click on a
+    summary shows its evidence in the text). Run it again
     with the same OUT to resume: finished documents are skipped (no model
     calls), failed or changed ones are redone. Exits 1 when any document
     failed (the others are still written).
@@ -236,7 +238,8 @@ def run(
         )
     if not quiet:
         click.echo(
-            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx)",
+            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, report.html, "
+            "items.csv, items.xlsx)",
             err=True,
         )
     if result.failed:
