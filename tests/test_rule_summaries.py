@@ -46,7 +46,8 @@ def test_every_marker_family_is_dropped(marker: str) -> None:
 
 def test_formulaic_preambles_are_dropped() -> None:
     unit = (
-        "坚持以新发展理念为指导，深入贯彻全区工作会议精神，在县委的坚强领导下，"
+        "坚持以新发展理念为指导，深入贯彻全区工作会议精神，全面落实上级考察讲话精神，"
+        "在县委的坚强领导下，"
         "新建乡村道路18公里，改造危旧桥梁4座。"
     )
     s = compress(unit)

@@ -70,7 +70,7 @@ _MARKER_RE = re.compile(
 #: Formulas the guidelines forbid in a summary (``坚持以…为指引`` and the like).
 _RHETORIC_RE = re.compile(
     r"坚持以.{1,30}?为(?:指导|指引|统领|引领)|以.{1,30}?为(?:指导|指引|统领)"
-    r"|(?:深入|全面|认真)(?:学习)?贯彻.{0,30}?精神|在.{1,30}?(?:坚强|正确)?领导下"
+    r"|(?:深入|全面|认真)(?:学习)?(?:贯彻|落实).{0,30}?精神|在.{1,30}?(?:坚强|正确)?领导下"
     r"|高举.{1,20}?旗帜|习近平新时代中国特色社会主义思想"
 )
 #: A run of digits that is not part of an identifier (``a0``, ``PM2.5``, ``G20``).

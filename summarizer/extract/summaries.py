@@ -62,6 +62,7 @@ LEADING_MARKER = re.compile(
 PREAMBLE = re.compile(
     r"坚持以.{1,30}?为(?:指导|指引|统领|引领)|^以.{1,30}?为(?:指导|指引|统领|引领)"
     r"|(?:深入|全面|认真)?(?:学习)?贯彻(?:落实)?.{0,30}?(?:精神|要求|部署)|在.{1,30}?领导下|高举.{1,20}?旗帜"
+    r"|(?:深入|全面|认真)落实.{0,30}?精神"
     r"|^(?:我们)?(?:深入学习|认真学习|全面学习)"
 )
 #: Clauses that set the scene before the point: a situation, a principle followed.
