@@ -65,6 +65,11 @@ class Settings:
             other units keep their structural category and their lead clause as
             summary. ``auto``: ``judgement`` for the embedded small model (no
             ``base_url``), ``all`` for any configured endpoint.
+        breaker_failures: consecutive failures (failed requests, unusable answers)
+            after which the endpoint is not called any more (0: never stop).
+        breaker_cooldown: seconds before a stopped endpoint is probed again.
+        breaker_busy_seconds: seconds of nothing but busy answers (HTTP 429) after
+            which the endpoint is stopped too (0: never).
     """
 
     backend: Backend = "llm"
@@ -87,6 +92,9 @@ class Settings:
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
     model_scope: ModelScope = "auto"
+    breaker_failures: int = 5
+    breaker_cooldown: float = 30.0
+    breaker_busy_seconds: float = 20.0
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -103,6 +111,10 @@ class Settings:
             raise ConfigError("requests_per_minute and tokens_per_minute must be >= 0 (0 = off)")
         if self.timeout <= 0:
             raise ConfigError("timeout must be positive (seconds)")
+        if self.breaker_failures < 0 or self.breaker_cooldown < 0 or self.breaker_busy_seconds < 0:
+            raise ConfigError(
+                "breaker_failures, breaker_cooldown and breaker_busy_seconds must be >= 0"
+            )
         if self.cache_dir == Path():
             object.__setattr__(self, "cache_dir", default_cache_dir())
 
@@ -140,6 +152,9 @@ class Settings:
             "doc_token_budget": int,
             "requests_per_minute": int,
             "tokens_per_minute": int,
+            "breaker_failures": int,
+            "breaker_cooldown": float,
+            "breaker_busy_seconds": float,
             "cache": _to_bool,
             "cache_dir": Path,
         }

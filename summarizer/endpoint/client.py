@@ -56,6 +56,15 @@ to re-implement the SDK's error typing and parse bodies for usage. At the
 ``create`` level we get typed errors, ``e.response.headers`` and a parsed
 ``ChatCompletion`` for free.
 
+**A circuit breaker guards the endpoint** (:mod:`summarizer.endpoint.breaker`,
+one per client, shared by its threads): every failed HTTP attempt that is not a
+busy answer counts as a failure, busy answers (429) count by how long they last,
+a validated answer closes the run of failures. A caller that gets a
+``kind="validation"`` error decides whether the last answer was usable after all
+(a lenient read) and tells the breaker (:meth:`LLMClient.answer_usable`); once
+the breaker is open, requests are refused without being sent
+(``ModelCallError(kind="endpoint_down")``) and retry loops stop waiting.
+
 Which instructor mode and JSON-schema dialect an endpoint gets is decided in
 :mod:`summarizer.endpoint.modes`; transport retries in :mod:`summarizer.endpoint.transport`; keeping
 the key out of errors in :mod:`summarizer.endpoint.redaction`.
@@ -84,6 +93,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 from ..errors import ConfigError, ModelError
 from ..schema import Usage
 from ..settings import Settings
+from .breaker import CircuitBreaker, EndpointDownError
 from .modes import is_local_url, resolve_mode, response_format
 from .ratelimit import RateLimiter
 from .redaction import exception_chain, redact, safe_cause, scrub
@@ -94,6 +104,7 @@ from .transport import (
     describe,
     is_busy,
     is_retryable,
+    retry_after,
     send_with_retries,
 )
 from .wire_models import (
@@ -129,7 +140,8 @@ class ModelCallError(ModelError):
     Attributes:
         usage: tokens, calls and seconds spent on every attempt.
         reasons: the last validation errors (or the transport/HTTP failure).
-        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
+        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``
+            | ``endpoint_down`` (not sent: the circuit breaker is open).
         last_raw: text of the model's last answer (JSON content or tool-call
             arguments), e.g. to read it leniently; None if no answer arrived.
     """
@@ -228,6 +240,7 @@ class LLMClient:
         cache: AnswerCache | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         """Build the SDK client and pick the mode.
 
@@ -238,6 +251,8 @@ class LLMClient:
             retry: transport backoff, time budget and attempt cap; defaults to
                 :class:`~summarizer.endpoint.transport.RetryPolicy` (120 s of retrying).
             sleep: how to wait between transport attempts (tests may speed it up).
+            breaker: the endpoint's circuit breaker (default: one from the
+                ``breaker_*`` settings).
 
         Raises:
             ConfigError: no ``base_url`` (start the local server first) or no ``model``.
@@ -254,8 +269,15 @@ class LLMClient:
         self._llama_cpp_dialect = is_local_url(settings.base_url)
         self.cache = cache
         self.retry = retry or RetryPolicy()
+        #: waits between attempts: cut short by the breaker opening, unless a test's own
         self._sleep = sleep
         self._secret = settings.api_key
+        self.breaker = breaker or CircuitBreaker(
+            f"{settings.model} at {settings.base_url}",
+            failures=settings.breaker_failures,
+            cooldown=settings.breaker_cooldown,
+            busy_seconds=settings.breaker_busy_seconds,
+        )
         self._openai = openai.OpenAI(
             base_url=settings.base_url,
             api_key=settings.api_key or NO_KEY,
@@ -270,6 +292,8 @@ class LLMClient:
         self.limiter = RateLimiter(
             settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
         )
+        if sleep is time.sleep:
+            self._sleep = self.breaker.sleep
 
     def __repr__(self) -> str:
         s = self.settings
@@ -358,7 +382,15 @@ class LLMClient:
                 finally:
                     _METER.reset(token)
         except Exception as e:
-            raise self._failure(e, meter) from safe_cause(e, self._secret)
+            failure = self._failure(e, meter)
+            # failed attempts are counted as they happen; what is left: a busy answer that
+            # outlasted its retry budget, or an answer that cannot be used at all
+            if failure.kind in ("truncated", "response") or (
+                failure.kind == "transport" and meter.transport.busy == meter.transport.attempts
+            ):
+                self.breaker.record_failure(failure.reasons[0] if failure.reasons else failure.kind)
+            raise failure from safe_cause(e, self._secret)
+        self.breaker.record_success()
         # instructor returns an instance of a generated subclass; hand back the
         # caller's own class (already validated: no second validation run)
         obj = response_model.model_construct(_fields_set=answer.model_fields_set, **dict(answer))
@@ -404,6 +436,7 @@ class LLMClient:
         tokens = _prompt_tokens(kwargs.get("messages")) if self.limiter.tokens else 0
 
         def attempt() -> Any:
+            self.breaker.before_request()  # refused, not sent, while the circuit is open
             waited = self.limiter.acquire(tokens)  # every attempt counts against the limits
             if waited:
                 logger.info("rate limit: waited %.1f s", waited)
@@ -414,6 +447,8 @@ class LLMClient:
                 except Exception as e:
                     meter.add(time.monotonic() - start)
                     redact(e, self._secret)  # before instructor or the retry loop log it
+                    if not is_busy(e):  # busy answers are counted by how long they last
+                        self.breaker.record_failure(describe(e, self._secret))
                     raise
                 meter.add(time.monotonic() - start, completion)
             return completion
@@ -428,7 +463,24 @@ class LLMClient:
             on_retry=self._log_retry,
         )
 
+    def answer_usable(self, usable: bool, reason: str = "") -> None:
+        """Tell the breaker whether a call's invalid last answer could be used after all.
+
+        After a ``kind="validation"`` :class:`ModelCallError` the client does not
+        know whether the caller can repair the answer; the caller says so here:
+        a usable answer closes the run of failures, an unusable one adds to it.
+        """
+        if usable:
+            self.breaker.record_success()
+        else:
+            self.breaker.record_failure(reason or "unusable answer")
+
     def _log_retry(self, exc: BaseException, wait: float, attempts: int, log: TransportLog) -> None:
+        # the breaker may stop the loop here: it opened meanwhile, or busy answers lasted too long
+        if is_busy(exc):
+            scheduled = retry_after(exc) is not None
+            self.breaker.record_busy(wait, describe(exc, self._secret), scheduled=scheduled)
+        self.breaker.check()
         # busy answers (429, Retry-After) are expected under a provider's cap: info, not warning
         logger.log(
             logging.INFO if is_busy(exc) else logging.WARNING,
@@ -439,6 +491,10 @@ class LLMClient:
     def _failure(self, exc: Exception, meter: _Meter) -> ModelCallError:
         endpoint = f"{self.settings.model} at {self.settings.base_url}"
         chain = exception_chain(exc)
+        down = next((e for e in chain if isinstance(e, EndpointDownError)), None)
+        if down is not None:
+            return ModelCallError(str(down), usage=meter.usage, reasons=[down.reason],
+                                  kind="endpoint_down", last_raw=meter.last_raw)  # fmt: skip
         api_error = next((e for e in chain if isinstance(e, openai.APIError)), None)
         if api_error is not None:  # instructor >= 1.4 wraps it; older versions do not
             reason = describe(api_error, self._secret)

@@ -154,6 +154,7 @@ class LLMBackend:
         warnings: list[str] = []
         removed: list[ValidationNote] = []
         calls: list[CallRecord] = []
+        degraded, degraded_reason = 0, None
         for chunk, (chunk_items, chunk_usage, warning, chunk_removed) in zip(
             chunks, results, strict=True
         ):
@@ -162,6 +163,10 @@ class LLMBackend:
             usage = usage + chunk_usage
             if warning:
                 warnings.append(warning)
+                degraded += len(chunk.unit_ids)
+                # the failure itself, without the chunk and the "used rules" around it
+                cause = warning.split("): ", 1)[-1].removesuffix("; used rules")
+                degraded_reason = degraded_reason or cause
             repaired = any(it.status != "ok" for it in chunk_items)
             calls.append(
                 CallRecord(
@@ -191,6 +196,8 @@ class LLMBackend:
             estimated_tokens=estimate,
             calls=calls,
             model_scope=scope,
+            degraded_units=degraded,
+            degraded_reason=degraded_reason,
         )
 
     def _system_tokens(self, task: Task, language: Language) -> int:
@@ -227,7 +234,9 @@ class LLMBackend:
             )
         except ModelError as e:
             reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
-            log.warning(reason)
+            if getattr(e, "kind", "") == "validation":
+                self.client.answer_usable(False, "unusable answer after re-asks")
+            _log_fallback(e, reason)
             spent = getattr(e, "usage", None) or Usage()
             return _fallback(units, outline, reason), spent, reason, []
         categories = answer.categories()
@@ -281,9 +290,11 @@ class LLMBackend:
             usage = getattr(e, "usage", None) or Usage()
             raw = getattr(e, "last_raw", None)
             lenient = _lenient(raw, chunk.unit_ids)
+            if getattr(e, "kind", "") == "validation":  # the breaker counts unusable answers
+                self.client.answer_usable(lenient is not None, "unusable answer after re-asks")
             if lenient is None:
                 reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
-                log.warning(reason)
+                _log_fallback(e, reason)
                 return _fallback(units, outline, reason), usage, reason, []
             answers, reasked = lenient, True
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
@@ -301,6 +312,12 @@ class LLMBackend:
                     )
                 )
         return items, usage, None, removed
+
+
+def _log_fallback(error: ModelError, reason: str) -> None:
+    """A chunk's fallback: a warning, or a debug line once the breaker has said it all."""
+    down = getattr(error, "kind", "") == "endpoint_down"
+    log.log(logging.DEBUG if down else logging.WARNING, reason)
 
 
 def _units_per_call(task: Task, *, local: bool) -> int:

@@ -1,0 +1,185 @@
+"""A circuit breaker per endpoint: stop sending to an endpoint that keeps failing.
+
+::
+
+    breaker = CircuitBreaker("fake-model at http://127.0.0.1:8080/v1", failures=5)
+    breaker.before_request()        # raises EndpointDownError while the circuit is open
+    ... send ...
+    breaker.record_success()        # a usable answer: the run of failures is over
+    breaker.record_failure(reason)  # 5xx, timeout, refused connection, 4xx, unusable answer
+    breaker.record_busy(wait, reason, scheduled=True)  # a 429 about to be waited for
+    breaker.sleep(seconds)          # a retry's wait, cut short when the circuit opens
+
+States:
+
+* **closed** — requests go out. ``failures`` consecutive failures (no usable
+  answer in between) open it. A busy answer that says when to come back
+  (``Retry-After``) is not a failure: busy answers with no usable answer in
+  between open it only when they would last past ``busy_seconds`` (the server
+  is up but never lets us in; a streak that would only end past that window
+  opens it at once rather than after a long wait). A bare 429, with no
+  ``Retry-After``, says nothing of when: it counts as a failure.
+* **open** — :meth:`CircuitBreaker.before_request` raises
+  :class:`EndpointDownError` without sending; the caller falls back (the batch
+  records the document ``degraded``, to be redone by the next run). After
+  ``cooldown`` seconds the next request is let through as a probe.
+* **half-open** — one probe is in flight; every other request is refused as
+  while open. A usable answer closes the circuit, a failure opens it again for
+  another ``cooldown``.
+
+What counts as a failure is the caller's business: the client records every
+failed HTTP attempt (transport errors, 5xx, non-retryable 4xx) and every call
+that ends without a valid answer; the model backend records an answer that it
+could not use even leniently. One breaker is shared by every thread that talks
+to the endpoint. The clock is injectable for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from ..errors import ModelError
+
+__all__ = ["CircuitBreaker", "EndpointDownError", "State"]
+
+logger = logging.getLogger(__name__)
+
+State = Literal["closed", "open", "half-open"]
+
+
+class EndpointDownError(ModelError):
+    """The circuit breaker is open: the request was not sent.
+
+    Attributes:
+        reason: why the circuit opened (the last failure, key-free).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class CircuitBreaker:
+    """Consecutive-failure breaker with a cool-down and a single probe (thread-safe)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        failures: int = 5,
+        cooldown: float = 30.0,
+        busy_seconds: float = 20.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Args:
+        endpoint: how the endpoint is named in messages (no key).
+        failures: consecutive failures that open the circuit (0: never open).
+        cooldown: seconds the circuit stays open before a probe is let through.
+        busy_seconds: seconds of nothing but busy answers (429) that open it (0: never).
+        clock: monotonic seconds.
+        """
+        if failures < 0 or cooldown < 0 or busy_seconds < 0:
+            raise ValueError("breaker thresholds must be >= 0")
+        self.endpoint = endpoint
+        self.failures = failures
+        self.cooldown = cooldown
+        self.busy_seconds = busy_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._state: State = "closed"
+        self._streak = 0  #: consecutive failures
+        self._busy_since: float | None = None  #: first busy answer of the current streak
+        self._opened_at = 0.0
+        self._probing = False
+        self.reason = ""  #: why it last opened
+        self.opened = 0  #: times it opened
+        self.refused = 0  #: requests not sent because it was open
+
+    @property
+    def state(self) -> State:
+        """``closed``, ``open`` or ``half-open``."""
+        with self._lock:
+            return self._state
+
+    def before_request(self) -> None:
+        """Let a request go, or raise :class:`EndpointDownError` while the circuit is open."""
+        with self._lock:
+            if self._state == "closed":
+                return
+            if self._state == "open" and self._clock() - self._opened_at >= self.cooldown:
+                self._state, self._probing = "half-open", True
+                logger.info("%s: probing after %.0f s cool-down", self.endpoint, self.cooldown)
+                return
+            self.refused += 1
+            raise self._error()
+
+    def check(self) -> None:
+        """Raise :class:`EndpointDownError` when the circuit is open (a retry about to wait)."""
+        with self._lock:
+            if self._state == "open":
+                raise self._error()
+
+    def record_success(self) -> None:
+        """A usable answer arrived: the circuit closes and the streaks restart."""
+        with self._lock:
+            if self._state != "closed":
+                logger.warning("%s: answering again; sending resumes", self.endpoint)
+            self._state, self._probing = "closed", False
+            self._streak, self._busy_since = 0, None
+
+    def record_failure(self, reason: str) -> None:
+        """A failed request or an unusable answer; opens the circuit after ``failures``."""
+        with self._lock:
+            self._streak += 1
+            if self._state == "half-open" or (self.failures and self._streak >= self.failures):
+                self._open(f"{self._streak} consecutive failures (last: {reason})")
+
+    def record_busy(self, wait: float, reason: str, *, scheduled: bool) -> None:
+        """A busy answer (429, ``Retry-After``) whose retry would wait ``wait`` seconds.
+
+        ``scheduled``: the server said when to come back (``Retry-After``); a bare
+        429 counts as a failure. Opens the circuit when busy answers, with no
+        usable answer in between, would last past ``busy_seconds`` once this wait
+        is over.
+        """
+        if not scheduled:
+            self.record_failure(reason)
+            return
+        with self._lock:
+            now = self._clock()
+            if self._busy_since is None:
+                self._busy_since = now
+            if self._state == "half-open" or (
+                self.busy_seconds and now + wait - self._busy_since > self.busy_seconds
+            ):
+                self._open(f"only busy answers for {now - self._busy_since:.0f} s (last: {reason})")
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the circuit opens meanwhile (a retry's wait)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state == "open", timeout=max(0.0, seconds))
+
+    def _open(self, reason: str) -> None:  # under the lock
+        was = self._state
+        self._state, self._probing = "open", False
+        self._opened_at = self._clock()
+        self.reason = reason
+        self._changed.notify_all()
+        if was != "open":
+            self.opened += 1
+            logger.warning(
+                "%s: %s; not sending for %.0f s (units not sent fall back to rules and "
+                "their documents are recorded degraded)",
+                self.endpoint, reason, self.cooldown,
+            )  # fmt: skip
+
+    def _error(self) -> EndpointDownError:  # under the lock
+        return EndpointDownError(
+            f"{self.endpoint}: not sent, the endpoint is failing ({self.reason})",
+            reason=self.reason,
+        )
