@@ -26,15 +26,34 @@ log = logging.getLogger("summarizer")
 _LIBRARY_LOGGERS = ("instructor", "httpx", "httpcore", "openai")
 
 
+class _OwnLogsOnly(logging.Filter):
+    """Without ``-v``: below WARNING, only this package's records pass, whatever a
+    library calls its logger (``httpx2``, ``httpcore2``, ``urllib3``...)."""
+
+    verbose = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose or record.levelno >= logging.WARNING:
+            return True
+        return record.name == "summarizer" or record.name.startswith("summarizer.")
+
+
+_FILTER = _OwnLogsOnly()
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:  # the one basicConfig made, not a host's
+        if type(handler) is logging.StreamHandler and _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
     _library_logging(debug=bool(verbose))
 
 
 def _library_logging(*, debug: bool) -> None:
+    _FILTER.verbose = debug
     for name in _LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
