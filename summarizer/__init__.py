@@ -87,6 +87,8 @@ def summarize_folder(
     settings: Settings | None = None,
     engine: str = "local",
     ray_address: str | None = None,
+    accept_degraded: bool = False,
+    redo: bool = False,
     **overrides: Any,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir``.
@@ -103,6 +105,9 @@ def summarize_folder(
         engine: ``local`` (threads in this process) or ``ray`` (Ray Data; needs
             the ``ray`` extra).
         ray_address: the Ray cluster for ``engine="ray"`` (default: a local Ray).
+        accept_degraded: keep documents a previous run left degraded (some units
+            fell back because the endpoint failed) instead of redoing them.
+        redo: redo every document, finished or not.
         **overrides: settings fields to change, e.g. ``backend="rules"``.
 
     Returns:
@@ -116,5 +121,11 @@ def summarize_folder(
     base = settings if settings is not None else Settings.from_env()
     many = paths if isinstance(paths, list) else [paths]
     return _run(
-        many, out_dir, settings=base.with_(**overrides), engine=engine, ray_address=ray_address
+        many,
+        out_dir,
+        settings=base.with_(**overrides),
+        engine=engine,
+        ray_address=ray_address,
+        accept_degraded=accept_degraded,
+        redo=redo,
     )
