@@ -30,7 +30,7 @@ from test_llm_backend import TEXT, settings_for
 
 from summarizer import ConfigError, Settings, SummarizerError
 from summarizer.batch import folder as batch_mod
-from summarizer.batch.engines import WorkItem, WorkResult, _Secret, ray_runner, summarize_item
+from summarizer.batch.engines import WorkItem, WorkResult, ray_runner, summarize_item
 from summarizer.cli import main
 from summarizer.pipeline import open_backend
 
@@ -160,10 +160,11 @@ def test_without_ray_the_engine_says_how_to_get_it(
         )
 
 
-def test_the_key_never_shows_but_travels() -> None:
-    secret = _Secret(FAKE_KEY)
-    assert FAKE_KEY not in repr(secret) and FAKE_KEY not in str(secret)
-    assert pickle.loads(pickle.dumps(secret)).reveal() == FAKE_KEY
+def test_the_key_never_shows_but_travels(tmp_path: Path) -> None:
+    settings = _rules(tmp_path, api_key=FAKE_KEY)
+    assert FAKE_KEY not in repr(settings) and FAKE_KEY not in str(settings)
+    assert FAKE_KEY not in settings.model_dump_json()
+    assert pickle.loads(pickle.dumps(settings)).api_key.get_secret_value() == FAKE_KEY
 
 
 # --- on Ray (local mode) ---------------------------------------------------------------------
@@ -323,7 +324,9 @@ def test_a_bad_connect_timeout_is_a_config_error(monkeypatch: pytest.MonkeyPatch
     pytest.importorskip("ray.data", reason="ray[data] is not installed")
     monkeypatch.setenv("SUMMARIZER_RAY_CONNECT_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match="SUMMARIZER_RAY_CONNECT_TIMEOUT"):
-        ray_runner("127.0.0.1:6379")
+        Settings.from_env()
+    with pytest.raises(ConfigError, match="ray_connect_timeout"):
+        Settings(ray_connect_timeout=-1)
     with pytest.raises(ConfigError, match="positive"):
         ray_runner("127.0.0.1:6379", connect_timeout=0)
 

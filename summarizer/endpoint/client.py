@@ -255,10 +255,10 @@ class LLMClient:
         self.cache = cache
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._secret = settings.api_key
+        self._secret = settings.api_key.get_secret_value()
         self._openai = openai.OpenAI(
             base_url=settings.base_url,
-            api_key=settings.api_key or NO_KEY,
+            api_key=self._secret or NO_KEY,
             timeout=settings.timeout,
             max_retries=0,
         )
