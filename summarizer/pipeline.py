@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from ._version import __version__
 from .errors import InputError
@@ -19,8 +20,17 @@ from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, V
 from .settings import Settings
 from .structure.sections import Outline, parse_outline
 
-#: A backend turns an outline into items, usage, model name, prompt version and warnings.
-Extractor = Callable[[Document, Outline, Settings], ExtractResult]
+
+class Extractor(Protocol):
+    """A backend, opened: turns a document's outline into items, usage, model and warnings.
+
+    It summarises with what it was opened with (settings, resolved endpoint);
+    :func:`open_backend` opens the built-in ones.
+    """
+
+    def __call__(self, document: Document, outline: Outline, /) -> ExtractResult:
+        """The items of one document (with the backend and model that made them)."""
+        ...
 
 
 def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> Document:
@@ -45,8 +55,9 @@ def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> 
     return document_from_text(source, doc_id=doc_id or "text")
 
 
-def _rules_extract(document: Document, outline: Outline, settings: Settings) -> ExtractResult:
-    return ExtractResult(rules_items(outline))
+def rules_extract(document: Document, outline: Outline, /) -> ExtractResult:
+    """The ``rules`` backend: items from the structure alone, no model."""
+    return ExtractResult(rules_items(outline), backend="rules")
 
 
 @contextmanager
@@ -57,7 +68,7 @@ def open_backend(settings: Settings) -> Iterator[Extractor]:
     starts the embedded local server for the duration of the ``with`` block.
     """
     if settings.backend == "rules":
-        yield _rules_extract
+        yield rules_extract
         return
     from .extract.llm import LLMBackend  # heavy imports (openai, instructor) only when needed
 
@@ -100,9 +111,9 @@ def summarize_document(
     t = time.perf_counter()
     if extractor is None:
         with open_backend(settings) as ex:
-            result = ex(document, outline, settings)
+            result = ex(document, outline)
     else:
-        result = extractor(document, outline, settings)
+        result = extractor(document, outline)
     timings["extract"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
 
@@ -132,7 +143,7 @@ def summarize_document(
         removed=result.removed,
         metadata=RunMetadata(
             summarizer_version=__version__,
-            backend=settings.backend,
+            backend=result.backend,
             model=result.model,
             prompt_version=result.prompt_version,
             model_scope=result.model_scope,

@@ -43,13 +43,13 @@ def _rules(tmp_path: Path) -> Settings:
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every document the extractor is called for."""
     seen: list[str] = []
-    real = pipeline_mod._rules_extract
+    real = pipeline_mod.rules_extract
 
-    def spy(document: Any, outline: Any, settings: Settings) -> Any:
+    def spy(document: Any, outline: Any) -> Any:
         seen.append(document.doc_id)
-        return real(document, outline, settings)
+        return real(document, outline)
 
-    monkeypatch.setattr(pipeline_mod, "_rules_extract", spy)
+    monkeypatch.setattr(pipeline_mod, "rules_extract", spy)
     return seen
 
 
