@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,25 +35,48 @@ class Extractor(Protocol):
 
 
 def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> Document:
-    """A :class:`Document` from a path, a text, or a document.
+    """A :class:`Document` from a path or a document (or, for old callers, a text).
 
-    A ``str`` is read as a path when it names an existing file with a supported
-    suffix, otherwise as the document's text.
+    A ``Path`` is always a file. A ``str`` is a file when it names one; when it
+    looks like a path — one line with a supported suffix or a path separator —
+    but names no file, it is an :class:`InputError`, never summarised as text.
+    Any other ``str`` is read as the document's text; new code passes text
+    explicitly (:func:`text_document`, ``summarize(text=…)``).
+
+    Raises:
+        InputError: no such file, an unreadable file, or empty text.
     """
     if isinstance(source, Document):
         return source
     if isinstance(source, Path):
         return load_document(source, doc_id=doc_id)
-    if (
-        len(source) < 4096
-        and "\n" not in source
-        and source.lower().endswith(SUPPORTED_SUFFIXES)
-        and Path(source).is_file()
-    ):
-        return load_document(source, doc_id=doc_id)
-    if not source.strip():
+    if looks_like_path(source):
+        if Path(source).is_file():
+            return load_document(source, doc_id=doc_id)
+        raise InputError(
+            f"no such file: {source!r} (to summarise a text, pass it as text=… or use "
+            "summarize_text)"
+        )
+    return text_document(source, doc_id=doc_id)
+
+
+def looks_like_path(source: str) -> bool:
+    """Whether ``source`` reads as a file name: one short line with a supported suffix or a
+    path separator (``reports/a.txt``, ``a.pdf``), not a document's text."""
+    if len(source) >= 4096 or "\n" in source or not source.strip():
+        return False
+    return source.lower().endswith(SUPPORTED_SUFFIXES) or "/" in source or os.sep in source
+
+
+def text_document(text: str, *, doc_id: str | None = None) -> Document:
+    """A :class:`Document` of ``text`` itself (never read as a path).
+
+    Raises:
+        InputError: the text is empty.
+    """
+    if not text.strip():
         raise InputError("the text is empty: nothing to summarise")
-    return document_from_text(source, doc_id=doc_id or "text")
+    return document_from_text(text, doc_id=doc_id or "text")
 
 
 def rules_extract(document: Document, outline: Outline, /) -> ExtractResult:

@@ -32,7 +32,7 @@ from summarizer import ConfigError, Settings, SummarizerError
 from summarizer.batch import folder as batch_mod
 from summarizer.batch.engines import WorkItem, WorkResult, ray_runner, summarize_item
 from summarizer.cli import main
-from summarizer.pipeline import open_backend
+from summarizer.pipeline import rules_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
@@ -139,11 +139,10 @@ def test_unknown_engine_and_stray_address_are_config_errors(tmp_path: Path) -> N
 
 def test_work_result_round_trips_through_json(tmp_path: Path) -> None:
     doc = sorted(SEED_DOCS.glob("*.txt"))[0]
-    with open_backend(_rules(tmp_path)) as extractor:
-        ok = summarize_item(WorkItem(3, str(doc), "d"), _rules(tmp_path), lambda: extractor)
-        bad = summarize_item(
-            WorkItem(4, str(tmp_path / "nope.txt"), "n"), _rules(tmp_path), lambda: extractor
-        )
+    ok = summarize_item(WorkItem(3, str(doc), "d"), _rules(tmp_path), lambda: rules_extract)
+    bad = summarize_item(
+        WorkItem(4, str(tmp_path / "nope.txt"), "n"), _rules(tmp_path), lambda: rules_extract
+    )
     assert ok.summary is not None and ok.error is None and ok.text
     back = WorkResult.from_json(ok.to_json())
     assert back.summary == ok.summary and back.text == ok.text and back.key == 3
