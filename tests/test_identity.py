@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fake_openai import FakeOpenAI, auto_units
 
-from summarizer import Settings
-from summarizer import pipeline as pipeline_mod
+from summarizer import Settings, Summarizer
 from summarizer.batch import identity as identity_mod
 from summarizer.batch.engines import WorkItem, WorkResult, summarize_item
 from summarizer.batch.folder import summarize_folder
 from summarizer.endpoint import modelfiles
+from summarizer.pipeline import rules_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
@@ -25,33 +25,38 @@ def _rules(tmp_path: Path) -> Settings:
     return Settings(backend="rules", cache=False, cache_dir=tmp_path / "cache")
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = pipeline_mod._rules_extract
+class _Spy:
+    """The rules backend, recording every document it is called for."""
 
-    def spy(document: Any, outline: Any, settings: Settings) -> Any:
-        seen.append(document.doc_id)
-        return real(document, outline, settings)
+    def __init__(self) -> None:
+        self.seen: list[str] = []
 
-    monkeypatch.setattr(pipeline_mod, "_rules_extract", spy)
-    return seen
+    def __call__(self, document: Any, outline: Any) -> Any:
+        self.seen.append(document.doc_id)
+        return rules_extract(document, outline)
+
+
+def _folder(out: Path, settings: Settings, spy: _Spy, **kw: Any) -> Any:
+    with Summarizer(settings, extractor=spy) as session:
+        return session.summarize_folder([SEED_DOCS], out, **kw)
 
 
 def test_a_new_package_version_redoes_everything(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen = _spy(monkeypatch)
+    spy = _Spy()
+    seen = spy.seen
     out = tmp_path / "out"
-    summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
+    _folder(out, _rules(tmp_path), spy)
     assert len(seen) == 5
-    again = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
+    again = _folder(out, _rules(tmp_path), spy)
     assert len(seen) == 5 and len(again.skipped) == 5
     monkeypatch.setattr(identity_mod, "__version__", "99.0.0")
-    third = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
+    third = _folder(out, _rules(tmp_path), spy)
     assert len(seen) == 10 and not third.skipped
     assert third.redo_reasons() == {"configuration changed (version)": 5}
     assert "redone: 5 configuration changed (version)" in (out / "report.md").read_text("utf-8")
-    fourth = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path), redo=True)
+    fourth = _folder(out, _rules(tmp_path), spy, redo=True)
     assert len(seen) == 15 and fourth.redo_reasons() == {"--redo": 5}
 
 
@@ -95,7 +100,7 @@ def _rules_runner(tmp_path: Path, calls: list[int]) -> Any:
         calls.append(len(items))
         rules = _rules(tmp_path)
         for it in items:
-            yield summarize_item(it, rules, lambda: pipeline_mod._rules_extract)
+            yield summarize_item(it, rules, lambda: rules_extract)
 
     return runner
 

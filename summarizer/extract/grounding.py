@@ -21,6 +21,7 @@ from ..schema import (
     ValidationNote,
     ValidationStatus,
 )
+from ..settings import Backend
 from ..structure.sections import Unit
 
 
@@ -86,6 +87,7 @@ class ExtractResult:
     """What a backend returns for one document."""
 
     items: list[Item]
+    backend: Backend = "rules"  #: which backend produced the items
     usage: Usage = field(default_factory=Usage)
     model: str | None = None
     prompt_version: str | None = None

@@ -32,19 +32,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from types import TracebackType
 from typing import Any
 
-from ..endpoint.client import LLMClient, is_local_url
-from ..endpoint.tokens import count_tokens
-from ..errors import BudgetExceededError, ConfigError, ModelError
+from ..endpoint.client import LLMClient
+from ..endpoint.resolved import ResolvedEndpoint
+from ..errors import BudgetExceededError, ModelError
 from ..figures.numbers import Figure
 from ..ingest.documents import Document
 from ..schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
-from ..settings import ModelScope, Settings
+from ..settings import Settings
 from ..structure.sections import Outline, Unit
 from .chunking import Chunk, make_chunks
 from .grounding import ExtractResult, build_item, unit_figures
@@ -65,68 +64,65 @@ JUDGE_UNIT_CHARS = 120  #: characters of a unit shown for judging its category
 
 
 class LLMBackend:
-    """Extractor that calls an OpenAI-compatible endpoint (or the embedded local server)."""
+    """Extractor that calls an OpenAI-compatible endpoint (or the embedded local server).
+
+    A context manager: entering it resolves the endpoint once (starting the
+    embedded server when ``settings.base_url`` is empty), opens the response
+    cache and the client; leaving it closes all three. Every document is then
+    summarised with what it was opened with.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._stack = ExitStack()
         self.client: LLMClient | None = None
-        self.model = settings.model
-        self.local = False
-        self._configured_url = settings.base_url
-        #: what the model is asked, resolved from the settings as configured
-        #: (before the embedded server fills in its own URL)
-        self.scope: ModelScope = settings.effective_model_scope
-        self._count: Callable[[str], int] = len
+        self.endpoint: ResolvedEndpoint | None = None
         self._system_counts: dict[tuple[Task, Language], int] = {}
 
     def __enter__(self) -> LLMBackend:
         from ..endpoint.localmodel import local_endpoint
 
-        self._configured_url = self.settings.base_url
-        self.scope = self.settings.effective_model_scope
-        self.local = not self.settings.base_url or is_local_url(self.settings.base_url)
-        settings = self._stack.enter_context(local_endpoint(self.settings))
-        if not settings.model:
-            raise ConfigError(
-                "--model is required with --base-url (the model name at that endpoint)"
+        try:
+            endpoint = self._stack.enter_context(local_endpoint(self.settings))
+            cache = None
+            if self.settings.cache:
+                from ..endpoint.cache import ResponseCache
+
+                cache = self._stack.enter_context(
+                    ResponseCache(self.settings.cache_dir / "responses.sqlite3")
+                )
+            self.client = self._stack.enter_context(
+                LLMClient(self.settings, endpoint=endpoint, cache=cache)
             )
-        cache = None
-        if settings.cache:
-            from ..endpoint.cache import ResponseCache
-
-            cache = ResponseCache(settings.cache_dir / "responses.sqlite3")
-        self.settings, self.model = settings, settings.model
-        self._count = lambda t: count_tokens(t, settings.model)
-        if not self._configured_url:  # the embedded model: count with its own tokenizer
-            from ..endpoint.localmodel import resolve_model_path, token_counter
-
-            self._count = token_counter(resolve_model_path(self.settings))
-        self.client = self._stack.enter_context(LLMClient(settings, cache=cache))
+        except BaseException:
+            self._stack.close()
+            raise
+        self.endpoint = endpoint
         return self
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stack.close()
+        self.client = self.endpoint = None
 
     # -- one document -------------------------------------------------------------
 
-    def __call__(self, document: Document, outline: Outline, _settings: Settings) -> ExtractResult:
-        if self.client is None:
+    def __call__(self, document: Document, outline: Outline) -> ExtractResult:
+        if self.client is None or self.endpoint is None:
             raise RuntimeError("LLMBackend used outside its with-block")
-        settings = self.settings
+        settings, endpoint = self.settings, self.endpoint
         language: Language = detect_language(outline.text)
-        scope = self.scope
+        scope = endpoint.scope
         task: Task = "judge" if scope == "judgement" else "summarise"
         units = list(outline.units)
         asked = [u for u in units if u.role_source == "position"] if task == "judge" else units
         kept = [u for u in units if u.role_source != "position"] if task == "judge" else []
         chunks = make_chunks(
             asked,
-            count_tokens=self._count,
+            count_tokens=endpoint.count_tokens,
             budget=settings.chunk_tokens,
-            max_units=settings.chunk_units or _units_per_call(task, local=self.local),
+            max_units=settings.chunk_units or _units_per_call(task, local=endpoint.local),
             max_unit_chars=JUDGE_UNIT_CHARS if task == "judge" else 360,
         )
         per_call = self._system_tokens(task, language) + PROMPT_OVERHEAD_PER_CALL
@@ -188,8 +184,9 @@ class LLMBackend:
         )
         return ExtractResult(
             items,
+            backend="llm",
             usage=usage,
-            model=settings.model,
+            model=endpoint.model,
             prompt_version=version,
             warnings=warnings,
             removed=removed,
@@ -205,7 +202,8 @@ class LLMBackend:
         key = (task, language)
         if key not in self._system_counts:
             name = "judge" if task == "judge" else "system"
-            self._system_counts[key] = self._count(template(name, language))
+            assert self.endpoint is not None  # set in __enter__; internal invariant
+            self._system_counts[key] = self.endpoint.count_tokens(template(name, language))
         return self._system_counts[key]
 
     def _judge_chunk(
