@@ -65,7 +65,9 @@ def run_kind(kind: str, out: Path, *, timeout: float, root: Path) -> dict[str, A
         ]  # fmt: skip
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=out.parent
+            )
             code: int | None = proc.returncode
             stdout, stderr = proc.stdout, proc.stderr
         except subprocess.TimeoutExpired as e:
