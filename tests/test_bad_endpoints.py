@@ -29,6 +29,7 @@ KEY = "sk-test-BREAKER-5f1e2d3c4b5a69788796a5b4"
 BAD: dict[str, Reply] = {
     "always-500": status(500, message="internal error"),
     "always-429": status(429, message="rate limited"),
+    "always-429-retry-after-1s": status(429, retry_after=1, message="rate limited"),
     "always-garbage": malformed("Sure! The report describes many achievements."),
 }
 

@@ -125,3 +125,15 @@ def test_the_client_stops_sending_once_open(tmp_path: object) -> None:
             for _ in range(3):
                 client.structured([{"role": "user", "content": "x"}], Verdict)
             assert client.breaker.state == "closed"
+
+
+def test_a_long_retry_after_holds_every_request_until_then() -> None:
+    b = CircuitBreaker("m", failures=5, busy_seconds=60)
+    b.record_busy(0.3, "HTTP 429", scheduled=True, asked=1.0)  # the endpoint's: hold all
+    t0 = time.monotonic()
+    b.before_request()
+    assert time.monotonic() - t0 >= 0.25
+    b.record_busy(0.3, "HTTP 429", scheduled=True, asked=0.05)  # a slot's: this request only
+    t0 = time.monotonic()
+    b.before_request()
+    assert time.monotonic() - t0 < 0.2

@@ -18,7 +18,12 @@ States:
   between open it only when they would last past ``busy_seconds`` (the server
   is up but never lets us in; a streak that would only end past that window
   opens it at once rather than after a long wait). A bare 429, with no
-  ``Retry-After``, says nothing of when: it counts as a failure.
+  ``Retry-After``, says nothing of when: it counts as a failure. A
+  ``Retry-After`` of :data:`HOLD_AFTER` seconds or more is taken to be the
+  endpoint's, not one request's: every request waits until then (without it,
+  each of the threads sharing the endpoint retries on its own schedule and a
+  429-only endpoint gets six times the requests); a shorter one is a slot of a
+  concurrency cap freeing soon, for the request it answered.
 * **open** — :meth:`CircuitBreaker.before_request` raises
   :class:`EndpointDownError` without sending; the caller falls back (the batch
   records the document ``degraded``, to be redone by the next run). After
@@ -49,6 +54,8 @@ __all__ = ["CircuitBreaker", "EndpointDownError", "State"]
 logger = logging.getLogger(__name__)
 
 State = Literal["closed", "open", "half-open"]
+#: A ``Retry-After`` at least this long (seconds) holds every request to the endpoint.
+HOLD_AFTER = 1.0
 
 
 class EndpointDownError(ModelError):
@@ -95,6 +102,7 @@ class CircuitBreaker:
         self._streak = 0  #: consecutive failures
         self._busy_since: float | None = None  #: first busy answer of the current streak
         self._opened_at = 0.0
+        self._hold_until = 0.0  #: no request before this (a long ``Retry-After``)
         self._probing = False
         self.reason = ""  #: why it last opened
         self.opened = 0  #: times it opened
@@ -109,6 +117,12 @@ class CircuitBreaker:
     def before_request(self) -> None:
         """Let a request go, or raise :class:`EndpointDownError` while the circuit is open."""
         with self._lock:
+            if self._state == "closed" and self._hold_until > self._clock():
+                # real seconds: the hold was asked for by the server, in real time
+                self._changed.wait_for(
+                    lambda: self._state == "open" or self._clock() >= self._hold_until,
+                    timeout=max(0.0, self._hold_until - self._clock()),
+                )
             if self._state == "closed":
                 return
             if self._state == "open" and self._clock() - self._opened_at >= self.cooldown:
@@ -131,6 +145,7 @@ class CircuitBreaker:
                 logger.warning("%s: answering again; sending resumes", self.endpoint)
             self._state, self._probing = "closed", False
             self._streak, self._busy_since = 0, None
+            self._hold_until = 0.0
 
     def record_failure(self, reason: str) -> None:
         """A failed request or an unusable answer; opens the circuit after ``failures``."""
@@ -139,11 +154,15 @@ class CircuitBreaker:
             if self._state == "half-open" or (self.failures and self._streak >= self.failures):
                 self._open(f"{self._streak} consecutive failures (last: {reason})")
 
-    def record_busy(self, wait: float, reason: str, *, scheduled: bool) -> None:
+    def record_busy(
+        self, wait: float, reason: str, *, scheduled: bool, asked: float | None = None
+    ) -> None:
         """A busy answer (429, ``Retry-After``) whose retry would wait ``wait`` seconds.
 
-        ``scheduled``: the server said when to come back (``Retry-After``); a bare
-        429 counts as a failure. Opens the circuit when busy answers, with no
+        ``scheduled``: the server said when to come back (``Retry-After``, ``asked``
+        seconds); a bare 429 counts as a failure. An ``asked`` of :data:`HOLD_AFTER`
+        or more holds every request for as long as this one waits (``wait``: the
+        asked time, growing on consecutive refusals). Opens the circuit when busy answers, with no
         usable answer in between, would last past ``busy_seconds`` once this wait
         is over.
         """
@@ -154,6 +173,8 @@ class CircuitBreaker:
             now = self._clock()
             if self._busy_since is None:
                 self._busy_since = now
+            if asked is not None and asked >= HOLD_AFTER:  # as long as this request waits
+                self._hold_until = max(self._hold_until, now + wait)
             if self._state == "half-open" or (
                 self.busy_seconds and now + wait - self._busy_since > self.busy_seconds
             ):

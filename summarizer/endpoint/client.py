@@ -439,11 +439,12 @@ class LLMClient:
         tokens = _prompt_tokens(kwargs.get("messages")) if self.limiter.tokens else 0
 
         def attempt() -> Any:
-            self.breaker.before_request()  # refused, not sent, while the circuit is open
             waited = self.limiter.acquire(tokens)  # every attempt counts against the limits
             if waited:
                 logger.info("rate limit: waited %.1f s", waited)
             with self._in_flight:  # a slot; waiting for one is not part of the attempt's time
+                # with the slot: a hold or an opening while it waited for one still applies
+                self.breaker.before_request()  # refused, not sent, while the circuit is open
                 start = time.monotonic()
                 try:
                     completion = self._post(args, kwargs)
@@ -497,8 +498,10 @@ class LLMClient:
     def _log_retry(self, exc: BaseException, wait: float, attempts: int, log: TransportLog) -> None:
         # the breaker may stop the loop here: it opened meanwhile, or busy answers lasted too long
         if is_busy(exc):
-            scheduled = retry_after(exc) is not None
-            self.breaker.record_busy(wait, describe(exc, self._secret), scheduled=scheduled)
+            asked = retry_after(exc)
+            self.breaker.record_busy(
+                wait, describe(exc, self._secret), scheduled=asked is not None, asked=asked
+            )
         self.breaker.check()
         # busy answers (429, Retry-After) are expected under a provider's cap: info, not warning
         logger.log(
