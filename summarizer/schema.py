@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .settings import Backend, ResolvedScope
 
-
 Category = Literal["achievement", "shortcoming", "plan"]
 CATEGORIES: tuple[Category, ...] = ("achievement", "shortcoming", "plan")
 #: Field of :class:`DocumentSummary` that holds each category's items.

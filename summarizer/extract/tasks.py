@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -70,9 +71,11 @@ class Call:
     response_model: type[BaseModel]
     max_tokens: int
     context: Mapping[str, Any] | None = None
+    #: the figures found in each unit (read once per unit, for the context and the items)
+    figures: Mapping[str, list[Figure]] = field(default_factory=dict)
 
 
-class ModelTask:
+class ModelTask(ABC):
     """A model task: the units it asks about, the call per chunk, answers -> items."""
 
     task: ClassVar[Task]
@@ -81,9 +84,9 @@ class ModelTask:
     max_unit_chars: ClassVar[int]  #: characters of a unit sent
     output_per_unit: ClassVar[int]  #: completion tokens one unit's answer takes (estimates)
 
+    @abstractmethod
     def split(self, units: Sequence[Unit]) -> tuple[list[Unit], list[Unit]]:
         """``(asked, kept)``: the units sent to the model, and those kept from the structure."""
-        raise NotImplementedError
 
     def units_per_call(self, *, local: bool) -> int:
         """Default most units per call (``settings.chunk_units`` = 0)."""
@@ -93,16 +96,17 @@ class ModelTask:
         """The system template of the task (counted once per backend for estimates)."""
         return system_template(self.task, language)
 
+    @abstractmethod
     def call(self, chunk: Chunk, units: Sequence[Unit], outline: Outline,
              language: Language, max_output_tokens: int) -> Call:  # fmt: skip
         """The structured call for ``chunk``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def items(
-        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, *, reasked: bool
-    ) -> tuple[list[Item], list[ValidationNote]]:
-        """Items (and removals) from a validated answer."""
-        raise NotImplementedError
+        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, call: Call,
+        *, reasked: bool,
+    ) -> tuple[list[Item], list[ValidationNote]]:  # fmt: skip
+        """Items (and removals) from a validated (or recovered) answer to ``call``."""
 
     def recover(self, error: ModelError, chunk: Chunk) -> BaseModel | None:
         """An answer read from a failed call, to repair (None: fall back to rules)."""
@@ -138,7 +142,7 @@ class ModelTask:
                 return ChunkResult(_fallback(units, outline, reason), usage, fallback=reason)
             answer, reasked = recovered, True
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
-        items, removed = self.items(answer, units, outline, reasked=reasked)
+        items, removed = self.items(answer, units, outline, call, reasked=reasked)
         return ChunkResult(items, usage, removed=removed)
 
 
@@ -163,8 +167,9 @@ class JudgeTask(ModelTask):
         )
 
     def items(
-        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, *, reasked: bool
-    ) -> tuple[list[Item], list[ValidationNote]]:
+        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, call: Call,
+        *, reasked: bool,
+    ) -> tuple[list[Item], list[ValidationNote]]:  # fmt: skip
         """The summary is the unit's lead clause and the figures the unit's own, so nothing
         the model says can introduce a number."""
         if not isinstance(answer, ChunkCategoriesBase):
@@ -203,12 +208,14 @@ class SummariseTask(ModelTask):
 
     def call(self, chunk: Chunk, units: Sequence[Unit], outline: Outline,
              language: Language, max_output_tokens: int) -> Call:  # fmt: skip
-        allowed = {u.id: [f.value for f in _figures(outline, u)] for u in units}
+        found = {u.id: unit_figures(outline.text, [u]) for u in units}  # once per unit
+        allowed = {uid: [f.value for f in figs] for uid, figs in found.items()}
         return Call(
             build_messages(chunk, language=language),
             answer_model(chunk.unit_ids),
             max_tokens=min(max_output_tokens, self.output_cap_per_unit * len(units)),
             context={"figures": allowed, "texts": {u.id: u.text for u in units}},
+            figures=found,
         )
 
     def recover(self, error: ModelError, chunk: Chunk) -> BaseModel | None:
@@ -223,14 +230,15 @@ class SummariseTask(ModelTask):
             return None
 
     def items(
-        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, *, reasked: bool
-    ) -> tuple[list[Item], list[ValidationNote]]:
+        self, answer: BaseModel, units: Sequence[Unit], outline: Outline, call: Call,
+        *, reasked: bool,
+    ) -> tuple[list[Item], list[ValidationNote]]:  # fmt: skip
         if not isinstance(answer, ChunkAnswerBase):
             raise TypeError(f"expected a unit answer, got {type(answer).__name__}")
         answers = answer.answers()
         items, removed = [], []
         for u in units:
-            item = _item(u, answers.get(u.id), _figures(outline, u), outline, reasked)
+            item = _item(u, answers.get(u.id), call.figures[u.id], outline, reasked)
             if item is not None:
                 items.append(item)
             elif rule_category(u) is not None:  # the model judged it states nothing
@@ -247,10 +255,6 @@ class SummariseTask(ModelTask):
 def task_for(scope: ResolvedScope) -> ModelTask:
     """The strategy of a resolved model scope."""
     return JudgeTask() if scope == "judgement" else SummariseTask()
-
-
-def _figures(outline: Outline, unit: Unit) -> list[Figure]:
-    return unit_figures(outline.text, [unit])
 
 
 def _fallback(units: Sequence[Unit], outline: Outline, reason: str) -> list[Item]:
