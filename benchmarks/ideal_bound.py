@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import logging
 import math
@@ -52,10 +51,8 @@ TARGET = 1.15  #: the issue's target for wall ÷ bound at concurrency 16
 #: model scope (its ``auto`` asks a loopback endpoint, taken for the embedded small
 #: model, only about the units whose role the structure leaves open).
 _ALL_UNITS: dict[str, Any] = (
-    {"model_scope": "all"} if "model_scope" in (
-        getattr(Settings, "model_fields", None)
-        or {f.name for f in dataclasses.fields(Settings)}  # type: ignore[arg-type]
-    ) else {}
+    {"model_scope": "all"} if "model_scope" in Settings.model_fields
+    else {}
 )  # fmt: skip
 
 _PLACES = ("东城", "西城", "朝阳", "海淀", "丰台", "通州", "顺义", "昌平", "大兴", "房山")

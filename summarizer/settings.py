@@ -40,6 +40,8 @@ from pydantic import (
 from .errors import ConfigError
 
 Backend = Literal["rules", "llm"]
+#: ``model_scope`` with ``auto`` decided (recorded as ``RunMetadata.model_scope``).
+ResolvedScope = Literal["all", "judgement"]
 Mode = Literal["auto", "tools", "json_schema", "md_json"]
 ModelScope = Literal["auto", "all", "judgement"]
 
@@ -195,7 +197,7 @@ class Settings(BaseModel):
         return default_cache_dir() if value == Path() else value
 
     @property
-    def effective_model_scope(self) -> Literal["all", "judgement"]:
+    def effective_model_scope(self) -> ResolvedScope:
         """``model_scope`` with ``auto`` resolved: ``judgement`` for the embedded model."""
         if self.model_scope != "auto":
             return self.model_scope

@@ -92,8 +92,8 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from ..errors import ConfigError, ModelError
-from ..schema import Usage
+from ..errors import ConfigError, ModelCallError
+from ..schema import ModelCallKind, Usage
 from ..settings import Settings
 from .breaker import CircuitBreaker, EndpointDownError
 from .modes import is_local_url, resolve_mode, response_format
@@ -136,34 +136,6 @@ __all__ = [  # token counting lives in tokens.py; re-exported here for callers o
 M = TypeVar("M", bound=BaseModel)
 
 NO_KEY = "sk-no-key"  # placeholder: the SDK refuses an empty key, local servers ignore it
-
-
-class ModelCallError(ModelError):
-    """A structured call failed; carries what it cost and why.
-
-    Attributes:
-        usage: tokens, calls and seconds spent on every attempt.
-        reasons: the last validation errors (or the transport/HTTP failure).
-        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``
-            | ``endpoint_down`` (not sent: the circuit breaker is open).
-        last_raw: text of the model's last answer (JSON content or tool-call
-            arguments), e.g. to read it leniently; None if no answer arrived.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        usage: Usage,
-        reasons: list[str],
-        kind: str,
-        last_raw: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.usage = usage
-        self.reasons = reasons
-        self.kind = kind
-        self.last_raw = last_raw
 
 
 class _Cached(Protocol):
@@ -520,6 +492,7 @@ class LLMClient:
         api_error = next((e for e in chain if isinstance(e, openai.APIError)), None)
         if api_error is not None:  # instructor >= 1.4 wraps it; older versions do not
             reason = describe(api_error, self._secret)
+            kind: ModelCallKind
             if is_retryable(api_error):
                 kind = "transport"
                 reason = f"{reason} ({meter.transport.gave_up or 'gave up'})"

@@ -15,20 +15,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import instructor
 from pydantic import SecretStr
 
 from ..errors import ConfigError
-from ..settings import Settings
+from ..settings import ResolvedScope, Settings
 from .modes import is_local_url, resolve_mode
 from .tokens import count_tokens, tokenizer_name
 
 __all__ = ["ResolvedEndpoint", "ResolvedScope", "configured_endpoint"]
-
-#: ``settings.model_scope`` with ``auto`` decided.
-ResolvedScope = Literal["all", "judgement"]
 
 
 @dataclass(frozen=True, slots=True)
