@@ -159,7 +159,7 @@ class Settings(BaseModel):
         description="Seconds before a stopped endpoint is probed again.",
     )
     breaker_busy_seconds: float = Field(
-        default=20.0,
+        default=15.0,
         ge=0,
         allow_inf_nan=False,
         description="Seconds of nothing but busy answers (HTTP 429 with Retry-After) after "

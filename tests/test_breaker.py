@@ -57,11 +57,11 @@ def test_busy_answers_open_it_only_by_how_long_they_last() -> None:
     clock = Clock()
     b = CircuitBreaker("m", failures=3, busy_seconds=20, clock=clock)
     for _ in range(150):  # many short Retry-After waits: the server paces us, 15 s in all
-        b.record_busy(0.05, "HTTP 429", scheduled=True)
+        b.record_busy(0.05, "HTTP 429", asked=0.05)
         clock.now += 0.1
     assert b.state == "closed"  # a count would have opened it long ago
     for _ in range(60):
-        b.record_busy(0.05, "HTTP 429", scheduled=True)
+        b.record_busy(0.05, "HTTP 429", asked=0.05)
         clock.now += 0.1
     assert b.state == "open" and "only busy answers" in b.reason
 
@@ -70,7 +70,7 @@ def test_busy_answers_with_successes_between_never_open() -> None:
     clock = Clock()
     b = CircuitBreaker("m", failures=3, busy_seconds=20, clock=clock)
     for _ in range(500):
-        b.record_busy(0.05, "HTTP 429", scheduled=True)
+        b.record_busy(0.05, "HTTP 429", asked=0.05)
         clock.now += 0.1
         if _ % 10 == 0:
             b.record_success()
@@ -80,16 +80,27 @@ def test_busy_answers_with_successes_between_never_open() -> None:
 def test_a_busy_streak_that_would_outlast_the_window_opens_it() -> None:
     clock = Clock()
     b = CircuitBreaker("m", failures=100, busy_seconds=20, clock=clock)
-    b.record_busy(5, "HTTP 429", scheduled=True)
+    b.record_busy(5, "HTTP 429", asked=0.05)
     clock.now += 5
-    b.record_busy(10, "HTTP 429", scheduled=True)
+    b.record_busy(10, "HTTP 429", asked=0.05)
     assert b.state == "closed"  # ends at 15 s
     clock.now += 10
-    b.record_busy(8, "HTTP 429", scheduled=True)  # would end at 23 s
+    b.record_busy(8, "HTTP 429", asked=0.05)  # would end at 23 s
     assert b.state == "open"
-    b2 = CircuitBreaker("m", failures=2, busy_seconds=20, clock=clock)
-    b2.record_busy(1, "HTTP 429", scheduled=False)  # a bare 429 is a failure
-    b2.record_busy(1, "HTTP 429", scheduled=False)
+
+
+def test_requests_in_flight_together_fail_together_as_one() -> None:
+    b = CircuitBreaker("m", failures=3)
+    burst = [b.before_request() for _ in range(64)]  # 64 sent at once
+    for ticket in burst[:20]:  # 20 connection resets of that burst
+        b.record_failure("connection reset", ticket)
+    assert b.state == "closed"
+    for _ in range(2):  # each retry, sent after the failure, fails again: new evidence
+        b.record_failure("HTTP 500", b.before_request())
+    assert b.state == "open"
+    b2 = CircuitBreaker("m", failures=2)
+    b2.record_failure("unusable answer")  # answers carry no ticket: each counts
+    b2.record_failure("unusable answer")
     assert b2.state == "open"
 
 
@@ -129,11 +140,11 @@ def test_the_client_stops_sending_once_open(tmp_path: object) -> None:
 
 def test_a_long_retry_after_holds_every_request_until_then() -> None:
     b = CircuitBreaker("m", failures=5, busy_seconds=60)
-    b.record_busy(0.3, "HTTP 429", scheduled=True, asked=1.0)  # the endpoint's: hold all
+    b.record_busy(0.3, "HTTP 429", asked=1.0)  # the endpoint's: hold all
     t0 = time.monotonic()
     b.before_request()
     assert time.monotonic() - t0 >= 0.25
-    b.record_busy(0.3, "HTTP 429", scheduled=True, asked=0.05)  # a slot's: this request only
+    b.record_busy(0.3, "HTTP 429", asked=0.05)  # a slot's: this request only
     t0 = time.monotonic()
     b.before_request()
     assert time.monotonic() - t0 < 0.2

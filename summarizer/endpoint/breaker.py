@@ -3,17 +3,23 @@
 ::
 
     breaker = CircuitBreaker("fake-model at http://127.0.0.1:8080/v1", failures=5)
-    breaker.before_request()        # raises EndpointDownError while the circuit is open
+    ticket = breaker.before_request()  # raises EndpointDownError while the circuit is open
     ... send ...
     breaker.record_success()        # a usable answer: the run of failures is over
-    breaker.record_failure(reason)  # 5xx, timeout, refused connection, 4xx, unusable answer
-    breaker.record_busy(wait, reason, scheduled=True)  # a 429 about to be waited for
+    breaker.record_failure(reason, ticket)  # 5xx, timeout, refused connection, 4xx, bare 429
+    breaker.record_failure(reason)  # an unusable answer
+    breaker.record_busy(wait, reason, asked=1.0)  # a 429 with Retry-After, about to be waited for
     breaker.sleep(seconds)          # a retry's wait, cut short when the circuit opens
 
 States:
 
 * **closed** — requests go out. ``failures`` consecutive failures (no usable
-  answer in between) open it. A busy answer that says when to come back
+  answer in between) open it. A failed request counts only if it was sent
+  after the last failure that counted (its ``ticket``): requests already in
+  flight together fail together — a burst of connection resets when 64
+  requests open their connections at once is one failure, not 64 — while a
+  request sent knowing the endpoint had failed, and failing again, is new
+  evidence. A busy answer that says when to come back
   (``Retry-After``) is not a failure: busy answers with no usable answer in
   between open it only when they would last past ``busy_seconds`` (the server
   is up but never lets us in; a streak that would only end past that window
@@ -79,7 +85,7 @@ class CircuitBreaker:
         *,
         failures: int = 5,
         cooldown: float = 30.0,
-        busy_seconds: float = 20.0,
+        busy_seconds: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Args:
@@ -103,6 +109,7 @@ class CircuitBreaker:
         self._busy_since: float | None = None  #: first busy answer of the current streak
         self._opened_at = 0.0
         self._hold_until = 0.0  #: no request before this (a long ``Retry-After``)
+        self._epoch = 0  #: failures counted so far (a request's ticket is the epoch it saw)
         self._probing = False
         self.reason = ""  #: why it last opened
         self.opened = 0  #: times it opened
@@ -114,8 +121,8 @@ class CircuitBreaker:
         with self._lock:
             return self._state
 
-    def before_request(self) -> None:
-        """Let a request go, or raise :class:`EndpointDownError` while the circuit is open."""
+    def before_request(self) -> int:
+        """Let a request go (its ticket), or raise :class:`EndpointDownError` while open."""
         with self._lock:
             if self._state == "closed" and self._hold_until > self._clock():
                 # real seconds: the hold was asked for by the server, in real time
@@ -124,11 +131,11 @@ class CircuitBreaker:
                     timeout=max(0.0, self._hold_until - self._clock()),
                 )
             if self._state == "closed":
-                return
+                return self._epoch
             if self._state == "open" and self._clock() - self._opened_at >= self.cooldown:
                 self._state, self._probing = "half-open", True
                 logger.info("%s: probing after %.0f s cool-down", self.endpoint, self.cooldown)
-                return
+                return self._epoch
             self.refused += 1
             raise self._error()
 
@@ -147,33 +154,34 @@ class CircuitBreaker:
             self._streak, self._busy_since = 0, None
             self._hold_until = 0.0
 
-    def record_failure(self, reason: str) -> None:
-        """A failed request or an unusable answer; opens the circuit after ``failures``."""
+    def record_failure(self, reason: str, ticket: int | None = None) -> None:
+        """A failed request (its ``ticket``) or an unusable answer (no ticket).
+
+        A request sent before the last counted failure is not counted again (see
+        the module docstring). Opens the circuit after ``failures``.
+        """
         with self._lock:
+            if ticket is not None and ticket < self._epoch and self._state != "half-open":
+                return  # in flight with a failure already counted
+            self._epoch += 1
             self._streak += 1
             if self._state == "half-open" or (self.failures and self._streak >= self.failures):
                 self._open(f"{self._streak} consecutive failures (last: {reason})")
 
-    def record_busy(
-        self, wait: float, reason: str, *, scheduled: bool, asked: float | None = None
-    ) -> None:
-        """A busy answer (429, ``Retry-After``) whose retry would wait ``wait`` seconds.
+    def record_busy(self, wait: float, reason: str, *, asked: float) -> None:
+        """A busy answer that said when to come back (``Retry-After``: ``asked`` seconds),
+        whose retry would wait ``wait`` seconds (a bare 429 is a failure, not this).
 
-        ``scheduled``: the server said when to come back (``Retry-After``, ``asked``
-        seconds); a bare 429 counts as a failure. An ``asked`` of :data:`HOLD_AFTER`
-        or more holds every request for as long as this one waits (``wait``: the
-        asked time, growing on consecutive refusals). Opens the circuit when busy answers, with no
-        usable answer in between, would last past ``busy_seconds`` once this wait
-        is over.
+        An ``asked`` of :data:`HOLD_AFTER` or more holds every request for as long
+        as this one waits (``wait``: the asked time, growing on consecutive
+        refusals). Opens the circuit when busy answers, with no usable answer in
+        between, would last past ``busy_seconds`` once this wait is over.
         """
-        if not scheduled:
-            self.record_failure(reason)
-            return
         with self._lock:
             now = self._clock()
             if self._busy_since is None:
                 self._busy_since = now
-            if asked is not None and asked >= HOLD_AFTER:  # as long as this request waits
+            if asked >= HOLD_AFTER:  # as long as this request waits
                 self._hold_until = max(self._hold_until, now + wait)
             if self._state == "half-open" or (
                 self.busy_seconds and now + wait - self._busy_since > self.busy_seconds

@@ -416,15 +416,15 @@ class LLMClient:
                 logger.info("rate limit: waited %.1f s", waited)
             with self._in_flight:  # a slot; waiting for one is not part of the attempt's time
                 # with the slot: a hold or an opening while it waited for one still applies
-                self.breaker.before_request()  # refused, not sent, while the circuit is open
+                ticket = self.breaker.before_request()  # refused, not sent, while open
                 start = time.monotonic()
                 try:
                     completion = self._post(args, kwargs)
                 except Exception as e:
                     meter.add(time.monotonic() - start)
                     redact(e, self._secret)  # before instructor or the retry loop log it
-                    if not is_busy(e):  # busy answers are counted by how long they last
-                        self.breaker.record_failure(describe(e, self._secret))
+                    if not is_busy(e) or retry_after(e) is None:  # a bare 429 is a failure
+                        self.breaker.record_failure(describe(e, self._secret), ticket)
                     raise
                 meter.add(time.monotonic() - start, completion)
             return completion
@@ -469,11 +469,9 @@ class LLMClient:
 
     def _log_retry(self, exc: BaseException, wait: float, attempts: int, log: TransportLog) -> None:
         # the breaker may stop the loop here: it opened meanwhile, or busy answers lasted too long
-        if is_busy(exc):
-            asked = retry_after(exc)
-            self.breaker.record_busy(
-                wait, describe(exc, self._secret), scheduled=asked is not None, asked=asked
-            )
+        asked = retry_after(exc)
+        if asked is not None:  # busy answers that say when are counted by how long they last
+            self.breaker.record_busy(wait, describe(exc, self._secret), asked=asked)
         self.breaker.check()
         # busy answers (429, Retry-After) are expected under a provider's cap: info, not warning
         logger.log(
