@@ -521,7 +521,7 @@ def render_report(result: BatchResult, settings: Settings) -> str:
         c = o.counts
         lines.append(
             f"| {o.name} | {o.label} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
-            f"| {c.get('plans', '')} | {o.figures if o.status == 'ok' else ''} "
+            f"| {c.get('plans', '')} | {o.figures if o.written else ''} "
             f"| {o.usage.prompt_tokens} | {o.usage.completion_tokens} | {o.usage.calls} "
             f"| {o.seconds:.2f} |"
         )
