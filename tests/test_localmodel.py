@@ -5,6 +5,7 @@ Model assembly, server lifecycle, and one real run (slow).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import os
@@ -212,6 +213,8 @@ def test_local_endpoint_passes_through_a_configured_url() -> None:
     with local_endpoint(settings) as live:
         assert (live.url, live.model, live.embedded) == ("http://127.0.0.1:9/v1", "m", False)
         assert live.local and live.scope == "all"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            live.url = "http://elsewhere/v1"  # type: ignore[misc]
     with (
         pytest.raises(ConfigError, match="SUMMARIZER_MODEL"),
         local_endpoint(settings.with_(model="")),

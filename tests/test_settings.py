@@ -79,3 +79,16 @@ def test_settings_are_frozen_and_hashable() -> None:
         s.reasks = 3  # type: ignore[misc]
     assert hash(s) == hash(Settings(backend="rules", cache_dir=s.cache_dir))
     assert s.with_(reasks=None) == s
+
+
+def test_the_cli_names_a_bad_variable_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from summarizer.cli import main
+
+    monkeypatch.setenv("SUMMARIZER_REASKS", "-1")
+    doc = tmp_path / "a.txt"
+    doc.write_text("一、工作回顾\n全年新建口袋公园4个。\n", encoding="utf-8")
+    assert main(["-q", "run", str(doc), "-o", str(tmp_path / "o"), "--backend", "rules"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: SUMMARIZER_REASKS='-1' is not valid")
