@@ -4,7 +4,11 @@ Public API::
 
     import summarizer
     summary = summarizer.summarize("report.txt")              # -> DocumentSummary
+    summary = summarizer.summarize(text="二、2024年工作安排 …")  # the text itself
     result = summarizer.summarize_folder(["reports/"], "out") # -> BatchResult
+
+    with summarizer.Summarizer(backend="llm") as session:     # one backend, server and
+        summaries = [session.summarize(p) for p in paths]     # cache for many calls
 
 Every item carries its evidence spans (exact offsets into the document's plain
 text), its figures (with spans and normalised values) and a validation status.
@@ -25,6 +29,7 @@ from .errors import (
     SummarizerError,
 )
 from .schema import DocumentSummary, FigureOut, Item, Span, Usage, ValidationNote
+from .session import Summarizer
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -42,6 +47,7 @@ __all__ = [
     "ModelError",
     "Settings",
     "Span",
+    "Summarizer",
     "SummarizerError",
     "Usage",
     "ValidationNote",
@@ -52,17 +58,19 @@ __all__ = [
 
 
 def summarize(
-    source: str | Path | Document,
+    source: str | Path | Document | None = None,
     *,
+    text: str | None = None,
     settings: Settings | None = None,
     doc_id: str | None = None,
     **overrides: Any,
 ) -> DocumentSummary:
-    """Summarise one document.
+    """Summarise one document (a session of one call: see :class:`Summarizer`).
 
     Args:
-        source: a path (``Path``, or ``str`` naming an existing .txt/.md/.html/.docx/.pdf
-            file), the document's text, or a loaded ``Document``.
+        source: a path (``Path``, or ``str`` naming a .txt/.md/.html/.docx/.pdf
+            file) or a loaded ``Document``.
+        text: the document's text itself, instead of ``source``.
         settings: how to summarise; default ``Settings.from_env()``.
         doc_id: id for the output (default: the file stem, or ``"text"``).
         **overrides: settings fields to change, e.g. ``backend="rules"``.
@@ -71,13 +79,12 @@ def summarize(
         The grounded :class:`DocumentSummary`.
 
     Raises:
-        InputError: the document cannot be read or is empty.
-        ConfigError: settings are inconsistent (e.g. no local model available).
+        InputError: no such file (a ``str`` that looks like a path but names no
+            file is never read as text), an unreadable document, or empty text.
+        ConfigError: a bad setting or override, or no local model available.
     """
-    from .pipeline import summarize_document
-
-    base = settings if settings is not None else Settings.from_env()
-    return summarize_document(source, settings=base.with_(**overrides), doc_id=doc_id)
+    with Summarizer(settings, **overrides) as session:
+        return session.summarize(source, text=text, doc_id=doc_id)
 
 
 def summarize_folder(
@@ -89,7 +96,7 @@ def summarize_folder(
     ray_address: str | None = None,
     **overrides: Any,
 ) -> BatchResult:
-    """Summarise every document under ``paths`` into ``out_dir``.
+    """Summarise every document under ``paths`` into ``out_dir`` (a session of one call).
 
     Writes ``<name>.json``, ``<name>.text.txt``, ``summaries.jsonl``,
     ``manifest.jsonl``, ``items.csv``/``items.xlsx`` and ``report.md``. A
@@ -109,12 +116,7 @@ def summarize_folder(
         The :class:`~summarizer.batch.folder.BatchResult` (outcomes, failures, usage).
 
     Raises:
-        ConfigError: an unknown engine or inconsistent settings.
+        ConfigError: an unknown engine, a bad setting or override.
     """
-    from .batch.folder import summarize_folder as _run
-
-    base = settings if settings is not None else Settings.from_env()
-    many = paths if isinstance(paths, list) else [paths]
-    return _run(
-        many, out_dir, settings=base.with_(**overrides), engine=engine, ray_address=ray_address
-    )
+    with Summarizer(settings, **overrides) as session:
+        return session.summarize_folder(paths, out_dir, engine=engine, ray_address=ray_address)

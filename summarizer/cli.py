@@ -219,17 +219,14 @@ def run(
     calls), failed or changed ones are redone. Exits 1 when any document
     failed (the others are still written).
     """
-    from .batch.folder import summarize_folder
     from .batch.progress import ProgressReporter
+    from .session import Summarizer
 
-    settings = settings_from(opts)
     quiet = ctx.obj["quiet"]
-
-    with ProgressReporter(quiet=quiet) as progress:
-        result = summarize_folder(
+    with Summarizer(settings_from(opts)) as session, ProgressReporter(quiet=quiet) as progress:
+        result = session.summarize_folder(
             list(paths),
             out_dir,
-            settings=settings,
             on_progress=progress,
             engine=engine,
             ray_address=ray_address,
@@ -296,25 +293,15 @@ def eval_cmd(
     predicted spans side by side). With --baseline, exits 1 when F1 or figure
     recall drop by more than --tolerance, or any figure is ungrounded.
     """
-    from contextlib import ExitStack
-
     from .evaluation import run_eval
-    from .pipeline import open_backend, summarize_document
+    from .session import Summarizer
 
-    settings = settings_from(opts)
-    with ExitStack() as stack:
-        summarize = None
-        if pred_dir is None:
-            extractor = stack.enter_context(open_backend(settings))
-
-            def summarize(path: Path) -> Any:
-                return summarize_document(path, settings=settings, extractor=extractor)
-
+    with Summarizer(settings_from(opts)) as session:  # opened only when a document needs it
         report, comparison = run_eval(
             dataset,
             predictions_dir=pred_dir,
             out_dir=out_dir,
-            summarize=summarize,
+            summarize=None if pred_dir is not None else session.summarize,
             baseline=baseline,
             tolerance=tolerance,
         )

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .settings import Backend, ResolvedScope
+
 Category = Literal["achievement", "shortcoming", "plan"]
 CATEGORIES: tuple[Category, ...] = ("achievement", "shortcoming", "plan")
 #: Field of :class:`DocumentSummary` that holds each category's items.
@@ -25,6 +27,26 @@ CATEGORY_FIELDS: dict[Category, str] = {
 }
 
 SCHEMA_VERSION = "1"
+
+# Backend (which backend produced a summary) and ResolvedScope (what the model was
+# asked: ``model_scope`` with ``auto`` decided) are the settings' own Literals.
+#: How an item (or a model call) ended: as answered, repaired, or from the rules.
+ValidationStatus = Literal["ok", "repaired", "fallback"]
+#: Why validation checked, changed or removed something.
+ValidationCode = Literal[
+    "not_a_figure",  # a "figure" the model listed is not a number: removed
+    "ungrounded_figure",  # a figure not in the cited unit: removed
+    "ungrounded_summary",  # the summary states a figure not in the unit: replaced by its lead
+    "off_unit_summary",  # the summary does not describe its unit: replaced by its lead
+    "category_kept",  # the model disagreed with a category the structure states
+    "category_judged",  # the model judged a category the position only suggested
+    "judged_not_an_item",  # the model judged a unit with a structural role to state nothing
+    "missing_answer",  # the model gave no answer for a unit: rules used
+    "fallback_rules",  # the model call failed after retries: rules used
+    "instruction_like_text",  # the evidence addresses a language model (prompt injection)
+]
+#: Why a model call failed (:class:`summarizer.errors.ModelCallError`).
+ModelCallKind = Literal["validation", "truncated", "transport", "status", "response"]
 
 
 class _Model(BaseModel):
@@ -50,13 +72,10 @@ class FigureOut(_Model):
     end: int = Field(ge=0)
 
 
-ValidationStatus = Literal["ok", "repaired", "fallback"]
-
-
 class ValidationNote(_Model):
     """Something validation checked, changed or removed, with the reason."""
 
-    code: str = Field(description="Machine-readable reason, e.g. 'ungrounded_figure'.")
+    code: ValidationCode = Field(description="Machine-readable reason, e.g. 'ungrounded_figure'.")
     message: str
     value: str | None = Field(default=None, description="What was removed, if anything.")
 
@@ -102,7 +121,7 @@ class CallRecord(_Model):
 
     chunk: int
     unit_ids: list[str]
-    status: Literal["ok", "repaired", "fallback"]
+    status: ValidationStatus
     usage: Usage
 
 
@@ -111,10 +130,10 @@ class RunMetadata(_Model):
 
     schema_version: str = SCHEMA_VERSION
     summarizer_version: str
-    backend: str
+    backend: Backend
     model: str | None = None
     prompt_version: str | None = None
-    model_scope: str | None = Field(
+    model_scope: ResolvedScope | None = Field(
         default=None,
         description=(
             "What the model was asked: 'all' units (category, summary, figures), or "
