@@ -3,5 +3,8 @@
 Owns finding every quantity in a text (Arabic and Chinese numerals, units,
 qualifiers) with its span, and comparing values.
 
-May import: ``summarizer.errors`` only.
+``indicators.py`` tags the figures that state a statistical indicator (name,
+canonical key from the shipped ``indicators.yaml``, measure, kind, period).
+
+May import: ``summarizer.errors`` and ``summarizer.schema``.
 """
