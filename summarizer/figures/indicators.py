@@ -144,23 +144,28 @@ _CHANGE = frozenset(
     "增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅 翻 翻了 新增".split()
 )
 _TO = frozenset("到 至 为".split())
-_HELD = frozenset("稳定在 保持在 控制在 累计 年均 年平均 共 总计 合计".split())
+_HELD = frozenset("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成".split())
 _BASE = frozenset("由 从".split())
 _RATE_UNITS = frozenset("% ‰ 个百分点 百分点 倍 番 成".split())
 _RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
 _MULTI_YEAR = frozenset("年均 年平均 每年".split())
+#: Words before a name that still say how the value is counted (累计接待游客…).
+_LEAD_VERBS = frozenset("累计 年均 每年 完成".split())
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
-    r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是"
+    r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
     r"|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
 )
-_YEAR_OF_RE = re.compile(r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末))$")
+_YEAR_OF_RE = re.compile(
+    r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
+)
 #: Measure words that count things: a name glued after one describes those things.
 _COUNT_UNITS = frozenset("个 项 家 户 座 所 条 处 批 类 件 宗 名 位 只 台 套 张 份 种".split())
 _BASE_CLAUSE_RE = re.compile(r"^(?:较|比|与)[^，。；]{0,14}?(?:末|初|底|同期|上年|去年)的$")
 _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
+_BY_YEAR_RE = re.compile(r"(?:到|至)((?:19|20)\d\d)年(?:底|末)?[，,]")
 _FIVE_RE = re.compile(
     r"五年(?!行动|规划|计划|规定|一次)|“?十[一二三四五六七八九]五”?(?:时期|期间|以来|末|规划目标)"
     r"|(?:19|20)\d\d年?\s*(?:到|至|-|—|－)\s*(?:19|20)\d\d年"
@@ -202,7 +207,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         changed = False
         ym = _YEAR_OF_RE.search(s)
         if ym:
-            base = base or ym[0][0] in "从由"
+            base = base or ym[0][0] in "从由" and ym[0].endswith("的")
             s = s[: ym.start()].rstrip()
             changed = True
             continue
@@ -215,6 +220,8 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
     while s:
         m = _LEAD_RE.match(s)
         if m and m.end() > 0:
+            if m[0] in _LEAD_VERBS:
+                verbs.add(m[0])
             s = s[m.end() :]
             continue
         bare = _strip_jurisdiction(s, vocab)
@@ -228,7 +235,8 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         s = s.rsplit("的", 1)[1]
     name = vocab.completions.get(s, s)
     ok = (
-        2 <= len(name) <= _MAX_NAME
+        2 <= len(name)
+        and all(len(part) <= _MAX_NAME for part in name.split("、"))
         and name not in vocab.too_generic
         and any(name.endswith(h) for h in vocab.heads)
         and not any(w in name for w in vocab.not_indicator)
@@ -276,12 +284,21 @@ def _five_year(before: str, section: str) -> bool:
 
 
 def _period(
-    year: int | None, *, kind: Kind, measure: Measure, words: _Words, clause: str, five: bool
+    year: int | None,
+    *,
+    kind: Kind,
+    measure: Measure,
+    words: _Words,
+    clause: str,
+    sentence: str,
+    five: bool,
 ) -> str:
     rng = _YEAR_RANGE_RE.search(clause)
     if rng:
         return f"{rng[1]}-{rng[2]}"
     explicit = [int(m[1]) for m in _YEAR_RE.finditer(clause)]
+    if not explicit and not words.base:
+        explicit = [int(m[1]) for m in _BY_YEAR_RE.finditer(sentence)]
     if explicit:
         return str(explicit[-1])
     if year is None:
@@ -370,6 +387,8 @@ def tag_figures(
     prev_end = -1
     prev_unit = ""
     prev_words: _Words | None = None
+    prev_tag: IndicatorTag | None = None
+    prev_frag_start = 0
     for i, (start, end, unit) in enumerate(figures):
         span = next(((a, b) for a, b in spans if a <= start < b), None)
         if span is None:
@@ -385,6 +404,15 @@ def tag_figures(
                 prev_clause_names = clause_names
             clause_names = []
         frag_start = max(clause[0], prev_end) if prev_end > clause[0] else clause[0]
+        if (
+            frag_start == prev_end
+            and prev_tag is None
+            and prev_unit not in _COUNT_UNITS
+            and frag_start < start
+            and not _SEPARATORS_RE.match(text[frag_start])
+        ):
+            frag_start = max(clause[0], prev_frag_start)  # 拥有3岁以下婴幼儿托位数: one name
+        prev_frag_start = frag_start
         frag = text[frag_start:start]
         words = _read_words(frag, v)
         sibling = prev_end > clause[0] and bool(_SEPARATORS_RE.match(frag))
@@ -411,7 +439,7 @@ def tag_figures(
                 name, pending = prev_clause_names[0], prev_clause_names[1:]
             elif subject is not None and _continues(subject, subject_unit, unit):
                 name = subject
-        prev_end, prev_unit, prev_words = end, unit, words
+        prev_end, prev_unit, prev_words, prev_tag = end, unit, words, None
         if name is None:
             continue
         subject, subject_unit = name, unit
@@ -427,9 +455,10 @@ def tag_figures(
             measure=measure,
             words=words,
             clause=text[clause[0] : start],
+            sentence=text[sent[0] : start],
             five=five,
         )
-        tags[i] = IndicatorTag(
+        tags[i] = prev_tag = IndicatorTag(
             name=name,
             canonical=canonical_key(name, v),
             measure=measure,
