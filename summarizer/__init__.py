@@ -5,6 +5,7 @@ Public API::
     import summarizer
     summary = summarizer.summarize("report.txt")              # -> DocumentSummary
     result = summarizer.summarize_folder(["reports/"], "out") # -> BatchResult
+    panel = summarizer.panel("out")                           # -> PanelResult
 
 Every item carries its evidence spans (exact offsets into the document's plain
 text), its figures (with spans and normalised values) and a validation status.
@@ -24,11 +25,13 @@ from .errors import (
     ModelError,
     SummarizerError,
 )
-from .schema import DocumentSummary, FigureOut, Item, Span, Usage, ValidationNote
+from . import panel as _panel_package  # loaded first: summarizer.panel below is the function
+from .schema import DocumentSummary, FigureOut, Indicator, Item, Span, Usage, ValidationNote
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .batch.folder import BatchResult
+    from .panel.build import PanelResult
     from .ingest.documents import Document
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "DatasetError",
     "DocumentSummary",
     "FigureOut",
+    "Indicator",
     "InputError",
     "Item",
     "ModelError",
@@ -46,6 +50,7 @@ __all__ = [
     "Usage",
     "ValidationNote",
     "__version__",
+    "panel",
     "summarize",
     "summarize_folder",
 ]
@@ -118,3 +123,30 @@ def summarize_folder(
     return _run(
         many, out_dir, settings=base.with_(**overrides), engine=engine, ray_address=ray_address
     )
+
+
+def panel(
+    out_dir: str | Path,
+    dest: str | Path | None = None,
+    *,
+    catalogue: str | Path | None = None,
+) -> PanelResult:
+    """Targets against outcomes across a finished run (see ``summarizer.panel.build``).
+
+    Reads the ``<doc>.json`` outputs of ``summarize_folder`` / ``summarizer run``
+    one at a time and writes ``panel.csv``, ``targets_vs_actuals.csv``,
+    ``documents.csv`` and ``panel.html`` into ``dest`` (default ``out_dir``).
+
+    Args:
+        out_dir: the run's output folder.
+        dest: where the panel files go.
+        catalogue: a CSV (``file, county, year``) to check issuers and years
+            against; default ``index.csv`` beside the source documents, if any.
+
+    Returns:
+        The :class:`~summarizer.panel.build.PanelResult` (counts and files).
+
+    Raises:
+        InputError: ``out_dir`` is not a folder or the catalogue cannot be read.
+    """
+    return _panel_package.build_panel(out_dir, dest, catalogue=catalogue)
