@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import panel as _panel_package  # loaded first: summarizer.panel below is the function
 from ._version import __version__
 from .errors import (
     BudgetExceededError,
@@ -25,14 +26,13 @@ from .errors import (
     ModelError,
     SummarizerError,
 )
-from . import panel as _panel_package  # loaded first: summarizer.panel below is the function
 from .schema import DocumentSummary, FigureOut, Indicator, Item, Span, Usage, ValidationNote
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .batch.folder import BatchResult
-    from .panel.build import PanelResult
     from .ingest.documents import Document
+    from .panel.build import PanelResult
 
 __all__ = [
     "BudgetExceededError",

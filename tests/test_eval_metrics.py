@@ -530,10 +530,24 @@ def test_indicator_scores_match_span_measure_kind() -> None:
         quote=text,
         figures=["6%", "9万吨", "3所"],
         indicators=[
-            GoldIndicator(text="6%", start=6, end=8, indicator="生产总值", measure="change",
-                          kind="actual", period="2030"),
-            GoldIndicator(text="9万吨", start=13, end=16, indicator="粮食产量", measure="level",
-                          kind="actual", period="2030"),
+            GoldIndicator(
+                text="6%",
+                start=6,
+                end=8,
+                indicator="生产总值",
+                measure="change",
+                kind="actual",
+                period="2030",
+            ),
+            GoldIndicator(
+                text="9万吨",
+                start=13,
+                end=16,
+                indicator="粮食产量",
+                measure="level",
+                kind="actual",
+                period="2030",
+            ),
         ],
     )
 
@@ -546,12 +560,27 @@ def test_indicator_scores_match_span_measure_kind() -> None:
         summary="x",
         evidence=[Span(start=0, end=len(text), text=text)],
         figures=[
-            fig(6, 8, Indicator(name="生产总值", canonical="gdp", measure="change",
-                                kind="actual", period="2029")),
-            fig(13, 16, Indicator(name="粮食", canonical=None, measure="change",
-                                  kind="actual", period="2030")),
-            fig(21, 23, Indicator(name="学校", canonical=None, measure="level",
-                                  kind="actual", period="2030")),
+            fig(
+                6,
+                8,
+                Indicator(
+                    name="生产总值", canonical="gdp", measure="change", kind="actual", period="2029"
+                ),
+            ),
+            fig(
+                13,
+                16,
+                Indicator(
+                    name="粮食", canonical=None, measure="change", kind="actual", period="2030"
+                ),
+            ),
+            fig(
+                21,
+                23,
+                Indicator(
+                    name="学校", canonical=None, measure="level", kind="actual", period="2030"
+                ),
+            ),
         ],
     )
     s = evaluate_indicators([gold_item], [pred])

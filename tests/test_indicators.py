@@ -86,8 +86,12 @@ def test_five_year_review_gives_ranges_for_changes() -> None:
 
 
 def test_five_year_plan_targets() -> None:
-    got = named("全区生产总值年均增长5%以上，森林覆盖率达到30%", kind="target", year=2030,
-                section="“十七五”时期的主要目标")
+    got = named(
+        "全区生产总值年均增长5%以上，森林覆盖率达到30%",
+        kind="target",
+        year=2030,
+        section="“十七五”时期的主要目标",
+    )
     assert got["5%以上"].period == "2031-2035"  # type: ignore[union-attr]
     assert got["30%"].period == "2035"  # type: ignore[union-attr]
 

@@ -114,8 +114,22 @@ def test_issuer_keys() -> None:
 
 def _row(text: str, value: float, unit: str = "%", qualifier: str = "") -> PanelRow:
     return PanelRow(
-        "d", "x", 2030, "n", "gdp", "change", "target", "2031", value, unit, qualifier, text, 0, 1,
-        "", "",
+        "d",
+        "x",
+        2030,
+        "n",
+        "gdp",
+        "change",
+        "target",
+        "2031",
+        value,
+        unit,
+        qualifier,
+        text,
+        0,
+        1,
+        "",
+        "",
     )
 
 
@@ -149,12 +163,22 @@ def test_panel_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     binary = _chromium()
     assert binary is not None
     base = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
     ]
     dom = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120,
+        [*base, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=True,
     ).stdout
     assert dom.count("<svg") >= 4  # gdp and revenue changes, one chart per issuer
@@ -162,6 +186,8 @@ def test_panel_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     shot = Path(os.environ.get("PANEL_SCREENSHOT", str(tmp_path / "panel.png")))
     subprocess.run(
         [*base, f"--screenshot={shot}", "--window-size=1200,1400", page.as_uri()],
-        capture_output=True, timeout=120, check=True,
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     assert shot.read_bytes().startswith(b"\x89PNG")

@@ -129,28 +129,147 @@ def canonical_key(name: str, vocab: Vocabulary | None = None) -> str | None:
 _TRAIL = tuple(
     sorted(
         {
-            *"增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅".split(),
-            *"达到 达 完成 实现 突破 超过 超 为 是 有 到 至 控制在 稳定在 保持在 稳定 保持".split(),
-            *"控制 在 由 从 了 比上年 同比 较上年 比去年 较去年 比年初 年均 年平均 平均".split(),
-            *"分别 累计 实际 名义 同口径 预计 力争 确保 争取 努力 要 将 均 共 总计 合计".split(),
-            *"首次 翻 翻了 约 的 已 已经 全年 当年 左右 总规模 规模达 再 不少于 不低于".split(),
-            *"不高于 不超过 迈上 新增 每年 去年底 年底 年末 今年 去年 预期目标 目标 目标是".split(),
+            *[
+                "增长",
+                "下降",
+                "提高",
+                "提升",
+                "增加",
+                "减少",
+                "上涨",
+                "上升",
+                "降低",
+                "回落",
+                "缩小",
+                "扩大",
+                "涨幅",
+                "增幅",
+                "增速",
+                "降幅",
+            ],
+            *[
+                "达到",
+                "达",
+                "完成",
+                "实现",
+                "突破",
+                "超过",
+                "超",
+                "为",
+                "是",
+                "有",
+                "到",
+                "至",
+                "控制在",
+                "稳定在",
+                "保持在",
+                "稳定",
+                "保持",
+            ],
+            *[
+                "控制",
+                "在",
+                "由",
+                "从",
+                "了",
+                "比上年",
+                "同比",
+                "较上年",
+                "比去年",
+                "较去年",
+                "比年初",
+                "年均",
+                "年平均",
+                "平均",
+            ],
+            *[
+                "分别",
+                "累计",
+                "实际",
+                "名义",
+                "同口径",
+                "预计",
+                "力争",
+                "确保",
+                "争取",
+                "努力",
+                "要",
+                "将",
+                "均",
+                "共",
+                "总计",
+                "合计",
+            ],
+            *[
+                "首次",
+                "翻",
+                "翻了",
+                "约",
+                "的",
+                "已",
+                "已经",
+                "全年",
+                "当年",
+                "左右",
+                "总规模",
+                "规模达",
+                "再",
+                "不少于",
+                "不低于",
+            ],
+            *[
+                "不高于",
+                "不超过",
+                "迈上",
+                "新增",
+                "每年",
+                "去年底",
+                "年底",
+                "年末",
+                "今年",
+                "去年",
+                "预期目标",
+                "目标",
+                "目标是",
+            ],
         },
         key=len,
         reverse=True,
     )
 )
 _CHANGE = frozenset(
-    "增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅 翻 翻了 新增".split()
+    [
+        "增长",
+        "下降",
+        "提高",
+        "提升",
+        "增加",
+        "减少",
+        "上涨",
+        "上升",
+        "降低",
+        "回落",
+        "缩小",
+        "扩大",
+        "涨幅",
+        "增幅",
+        "增速",
+        "降幅",
+        "翻",
+        "翻了",
+        "新增",
+    ]
 )
-_TO = frozenset("到 至 为".split())
-_HELD = frozenset("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成".split())
-_BASE = frozenset("由 从".split())
-_RATE_UNITS = frozenset("% ‰ 个百分点 百分点 倍 番 成".split())
+_TO = frozenset(["到", "至", "为"])
+_HELD = frozenset(
+    ["稳定在", "保持在", "控制在", "累计", "年均", "年平均", "每年", "共", "总计", "合计", "完成"]
+)
+_BASE = frozenset(["由", "从"])
+_RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
 _RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
-_MULTI_YEAR = frozenset("年均 年平均 每年".split())
+_MULTI_YEAR = frozenset(["年均", "年平均", "每年"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
-_LEAD_VERBS = frozenset("累计 年均 每年 完成".split())
+_LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成"])
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
     r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
@@ -160,7 +279,30 @@ _YEAR_OF_RE = re.compile(
     r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
 )
 #: Measure words that count things: a name glued after one describes those things.
-_COUNT_UNITS = frozenset("个 项 家 户 座 所 条 处 批 类 件 宗 名 位 只 台 套 张 份 种".split())
+_COUNT_UNITS = frozenset(
+    [
+        "个",
+        "项",
+        "家",
+        "户",
+        "座",
+        "所",
+        "条",
+        "处",
+        "批",
+        "类",
+        "件",
+        "宗",
+        "名",
+        "位",
+        "只",
+        "台",
+        "套",
+        "张",
+        "份",
+        "种",
+    ]
+)
 _BASE_CLAUSE_RE = re.compile(r"^(?:较|比|与)[^，。；]{0,14}?(?:末|初|底|同期|上年|去年)的$")
 _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
@@ -207,7 +349,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         changed = False
         ym = _YEAR_OF_RE.search(s)
         if ym:
-            base = base or ym[0][0] in "从由" and ym[0].endswith("的")
+            base = base or (ym[0][0] in "从由" and ym[0].endswith("的"))
             s = s[: ym.start()].rstrip()
             changed = True
             continue
@@ -235,7 +377,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         s = s.rsplit("的", 1)[1]
     name = vocab.completions.get(s, s)
     ok = (
-        2 <= len(name)
+        len(name) >= 2
         and all(len(part) <= _MAX_NAME for part in name.split("、"))
         and name not in vocab.too_generic
         and any(name.endswith(h) for h in vocab.heads)

@@ -115,8 +115,8 @@ def guess_metadata(doc: Document) -> DocMeta:
     if issuer is None:
         issuer = _issuer_from_signature(text)
     year = _gov_report_year(text, title) if gov else _annual_report_year(text, title)
-    head = text[:_HEAD_CHARS]
-    if gov or _GOV_REPORT_RE.search(head) or _SESSION_RE.search(head):
+    top = text[:_HEAD_CHARS]
+    if gov or _GOV_REPORT_RE.search(top) or _SESSION_RE.search(top):
         issuer, year = _session_metadata(text, issuer, year)
     return DocMeta(title=title, issuer=issuer, year=year)
 
@@ -136,7 +136,9 @@ _SESSION_RE = re.compile(
     re.M,
 )
 #: ``政府工作报告（2021年2月5日）``: the delivery date written under the title.
-_DELIVERED_RE = re.compile(rf"政\s*府\s*工\s*作\s*报\s*告[\s（(—-]*{_YEAR}\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日")
+_DELIVERED_RE = re.compile(
+    rf"政\s*府\s*工\s*作\s*报\s*告[\s（(—-]*{_YEAR}\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+)
 #: An aggregator's header title: ``保定市满城区2021年政府工作报告``.
 _HEADER_TITLE_RE = re.compile(
     rf"^\s*(?P<place>[\u4e00-\u9fff]{{1,12}}(?:自治县|县|区|市|旗))\s*{_YEAR}\s*"

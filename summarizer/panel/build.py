@@ -67,9 +67,7 @@ def _find_catalogue(records: list[DocRecord]) -> Path | None:
     return None
 
 
-def _check(
-    r: DocRecord, key: str | None, catalogue: Catalogue | None
-) -> tuple[str, str, str, str]:
+def _check(r: DocRecord, key: str | None, catalogue: Catalogue | None) -> tuple[str, str, str, str]:
     """``(catalogue_issuer, catalogue_year, agrees, note)`` of one document."""
     notes = []
     if r.issuer is None:
@@ -150,14 +148,25 @@ def build_panel(
             key = keys[r.doc_id]
             c_issuer, c_year, agrees, note = _check(r, key, cat)
             shown = display.get(key, "") if key else ""
-            year = "" if r.report_year is None else str(r.report_year)
+            said = "" if r.report_year is None else str(r.report_year)
             w.writerow(
-                [r.doc_id, r.source_path or "", r.issuer or "", shown, key or "", year,
-                 r.tagged, c_issuer, c_year, agrees, note]
+                [
+                    r.doc_id,
+                    r.source_path or "",
+                    r.issuer or "",
+                    shown,
+                    key or "",
+                    said,
+                    r.tagged,
+                    c_issuer,
+                    c_year,
+                    agrees,
+                    note,
+                ]
             )
             if agrees == "no" or (note and agrees != "yes"):
                 disagreements.append(
-                    Disagreement(r.doc_id, shown or "?", year or "?", c_issuer, c_year, note)
+                    Disagreement(r.doc_id, shown or "?", said or "?", c_issuer, c_year, note)
                 )
     result.disagreements = sum(1 for d in disagreements if d.catalogue_issuer)
 
@@ -167,10 +176,22 @@ def build_panel(
         for row in rows:
             key = keys.get(row.doc_id)
             w.writerow(
-                [row.doc_id, display.get(key, "") if key else "",
-                 "" if row.report_year is None else row.report_year, row.indicator,
-                 row.canonical or "", row.measure, row.kind, row.period, _num(row.value),
-                 row.unit, row.qualifier, row.text, row.start, row.end]
+                [
+                    row.doc_id,
+                    display.get(key, "") if key else "",
+                    "" if row.report_year is None else row.report_year,
+                    row.indicator,
+                    row.canonical or "",
+                    row.measure,
+                    row.kind,
+                    row.period,
+                    _num(row.value),
+                    row.unit,
+                    row.qualifier,
+                    row.text,
+                    row.start,
+                    row.end,
+                ]
             )
 
     keyed = [(k, row) for row in rows if (k := keys.get(row.doc_id)) is not None]
@@ -181,9 +202,20 @@ def build_panel(
         for p in pairs:
             met = "" if p.met is None else ("yes" if p.met else "no")
             w.writerow(
-                [display.get(p.issuer, p.issuer), p.canonical, p.measure, p.period,
-                 p.target.text, _num(p.target.value), p.target.qualifier, p.target.doc_id,
-                 p.actual.text, _num(p.actual.value), p.actual.doc_id, met]
+                [
+                    display.get(p.issuer, p.issuer),
+                    p.canonical,
+                    p.measure,
+                    p.period,
+                    p.target.text,
+                    _num(p.target.value),
+                    p.target.qualifier,
+                    p.target.doc_id,
+                    p.actual.text,
+                    _num(p.actual.value),
+                    p.actual.doc_id,
+                    met,
+                ]
             )
     result.pairs = len(pairs)
     result.issuers_with_pairs = len({p.issuer for p in pairs})
@@ -201,5 +233,7 @@ def build_panel(
     (dst / PANEL_HTML).write_text(page, encoding="utf-8")
     result.files = [dst / n for n in (PANEL_CSV, PAIRS_CSV, DOCUMENTS_CSV, PANEL_HTML)]
     result.seconds = time.perf_counter() - t0
-    log.info("panel: %d documents, %d tagged figures, %d pairs", len(records), len(rows), len(pairs))
+    log.info(
+        "panel: %d documents, %d tagged figures, %d pairs", len(records), len(rows), len(pairs)
+    )
     return result

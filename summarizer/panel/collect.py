@@ -119,7 +119,9 @@ def read_outputs(out_dir: Path) -> Iterator[tuple[DocRecord, list[PanelRow]]]:
         try:
             summary = DocumentSummary.model_validate_json(path.read_bytes())
         except (OSError, ValidationError) as e:
-            log.info("panel: %s is not a document summary, skipped (%s)", path.name, type(e).__name__)
+            log.info(
+                "panel: %s is not a document summary, skipped (%s)", path.name, type(e).__name__
+            )
             continue
         rows = rows_of(summary)
         record = DocRecord(

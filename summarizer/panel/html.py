@@ -108,7 +108,8 @@ def _chart(
         f'viewBox="0 0 {_W} {_H}" role="img" aria-label="{_e(title)}">',
         f'<line x1="{_M}" y1="{y(lo):.1f}" x2="{_W - 8}" y2="{y(lo):.1f}" stroke="#999"/>',
         f'<line x1="{_M}" y1="12" x2="{_M}" y2="{_H - 22}" stroke="#999"/>',
-        f'<text x="2" y="16">{_e(_fmt(hi))}</text><text x="2" y="{y(lo):.0f}">{_e(_fmt(lo))}</text>',
+        f'<text x="2" y="16">{_e(_fmt(hi))}</text>',
+        f'<text x="2" y="{y(lo):.0f}">{_e(_fmt(lo))}</text>',
     ]
     if lo < 0 < hi:
         parts.append(
@@ -193,7 +194,8 @@ def render_panel_html(
         for d in disagreements:
             cells = (d.doc_id, d.text_issuer, d.text_year, d.catalogue_issuer, d.catalogue_year)
             out.append(
-                "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells)
+                "<tr>"
+                + "".join(f"<td>{_e(c)}</td>" for c in cells)
                 + f'<td class="warn">{_e(d.what)}</td></tr>'
             )
         out.append("</table>")
@@ -206,8 +208,7 @@ def render_panel_html(
             out.append(_chart(display.get(key, key), t, a, ev))
         out.append("</div>")
         out.append(
-            "<table><tr><th>issuer</th><th>year</th><th>target</th><th>actual</th>"
-            "<th>met</th></tr>"
+            "<table><tr><th>issuer</th><th>year</th><th>target</th><th>actual</th><th>met</th></tr>"
         )
         met_of = {(p.issuer, int(p.period)): p.met for p in pairs_by.get((canonical, measure), [])}
         for key in sorted(per, key=lambda k: display.get(k, k)):

@@ -26,7 +26,9 @@ from ..errors import InputError
 __all__ = ["Catalogue", "CatalogueEntry", "issuer_key", "load_catalogue", "unit_name"]
 
 _GOVERNMENT_RE = re.compile(r"(?:人民政府|政府)$")
-_UNIT_RE = re.compile(r"[\u4e00-\u9fff]+?(?:自治县|自治州|自治区|自治旗|特别行政区|省|市|县|区|旗|州|盟)")
+_UNIT_RE = re.compile(
+    r"[\u4e00-\u9fff]+?(?:自治县|自治州|自治区|自治旗|特别行政区|省|市|县|区|旗|州|盟)"
+)
 _LEVEL_RE = re.compile(r"(?:自治县|自治州|自治区|自治旗|省|市|县|区|旗|州|盟)$")
 
 
