@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..figures.indicators import load_vocabulary
 from .collect import DocRecord, PanelRow, read_outputs
 from .html import Disagreement, render_panel_html
 from .issuers import Catalogue, issuer_key, load_catalogue, unit_name
@@ -229,11 +230,12 @@ def build_panel(
         display,
         disagreements,
         documents=len(records),
+        order=list(dict.fromkeys(load_vocabulary().canonical.values())),
     )
     (dst / PANEL_HTML).write_text(page, encoding="utf-8")
     result.files = [dst / n for n in (PANEL_CSV, PAIRS_CSV, DOCUMENTS_CSV, PANEL_HTML)]
     result.seconds = time.perf_counter() - t0
-    log.info(
+    log.debug(
         "panel: %d documents, %d tagged figures, %d pairs", len(records), len(rows), len(pairs)
     )
     return result

@@ -10,6 +10,7 @@ the figure.
 from __future__ import annotations
 
 import html
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ def _chart(
         parts.append(
             f'<line x1="{_M}" y1="{y(0):.1f}" x2="{_W - 8}" y2="{y(0):.1f}" stroke="#ccc"/>'
         )
-    for year in years:
+    step = max(1, math.ceil(30 / max(1.0, (_W - _M - 8) / (y1 - y0))))  # labels 30px apart
+    for year in range(years[0], years[-1] + 1, step):
         parts.append(f'<text x="{x(year) - 12:.1f}" y="{_H - 6}">{year}</text>')
     for series, colour, dash, fill in (
         (targets, "#e07b00", ' stroke-dasharray="5,3"', "#fff"),
@@ -144,6 +146,7 @@ def render_panel_html(
     disagreements: Sequence[Disagreement],
     *,
     documents: int,
+    order: Sequence[str] = (),
     title: str = "Targets and outcomes",
 ) -> str:
     """The page, as a string.
@@ -154,6 +157,7 @@ def render_panel_html(
         display: issuer key -> the name shown.
         disagreements: documents whose text and catalogue disagree.
         documents: how many documents were read.
+        order: canonical keys in the order their sections appear (others after).
         title: the page title.
     """
     ev = _Evidence()
@@ -199,7 +203,10 @@ def render_panel_html(
                 + f'<td class="warn">{_e(d.what)}</td></tr>'
             )
         out.append("</table>")
-    for (canonical, measure), per in sorted(series.items()):
+    rank = {c: i for i, c in enumerate(order)}
+    for (canonical, measure), per in sorted(
+        series.items(), key=lambda kv: (rank.get(kv[0][0], len(rank)), kv[0])
+    ):
         label = f"{names[canonical]} ({canonical}, {measure})"
         anchor = f"{canonical}-{measure}"
         out.append(f'<h2 id="{_e(anchor)}">{_e(label)}</h2><div class="charts">')
