@@ -262,14 +262,14 @@ _CHANGE = frozenset(
 )
 _TO = frozenset(["到", "至", "为"])
 _HELD = frozenset(
-    ["稳定在", "保持在", "控制在", "累计", "年均", "年平均", "每年", "共", "总计", "合计", "完成"]
+    ["稳定在", "保持在", "控制在", "累计", "年均", "年平均", "每年", "共", "总计", "合计", "完成", "实现"]
 )
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
 _RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
 _MULTI_YEAR = frozenset(["年均", "年平均", "每年"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
-_LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成"])
+_LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
     r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
