@@ -125,145 +125,33 @@ def canonical_key(name: str, vocab: Vocabulary | None = None) -> str | None:
 
 # --- words around a name ------------------------------------------------------------
 
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
 #: Verbs and adverbs between a name and its figure, stripped from the end (longest first).
 _TRAIL = tuple(
     sorted(
-        {
-            *[
-                "增长",
-                "下降",
-                "提高",
-                "提升",
-                "增加",
-                "减少",
-                "上涨",
-                "上升",
-                "降低",
-                "回落",
-                "缩小",
-                "扩大",
-                "涨幅",
-                "增幅",
-                "增速",
-                "降幅",
-            ],
-            *[
-                "达到",
-                "达",
-                "完成",
-                "实现",
-                "突破",
-                "超过",
-                "超",
-                "为",
-                "是",
-                "有",
-                "到",
-                "至",
-                "控制在",
-                "稳定在",
-                "保持在",
-                "稳定",
-                "保持",
-            ],
-            *[
-                "控制",
-                "在",
-                "由",
-                "从",
-                "了",
-                "比上年",
-                "同比",
-                "较上年",
-                "比去年",
-                "较去年",
-                "比年初",
-                "年均",
-                "年平均",
-                "平均",
-            ],
-            *[
-                "分别",
-                "累计",
-                "实际",
-                "名义",
-                "同口径",
-                "预计",
-                "力争",
-                "确保",
-                "争取",
-                "努力",
-                "要",
-                "将",
-                "均",
-                "共",
-                "总计",
-                "合计",
-            ],
-            *[
-                "首次",
-                "翻",
-                "翻了",
-                "约",
-                "的",
-                "已",
-                "已经",
-                "全年",
-                "当年",
-                "左右",
-                "总规模",
-                "规模达",
-                "再",
-                "不少于",
-                "不低于",
-            ],
-            *[
-                "不高于",
-                "不超过",
-                "迈上",
-                "新增",
-                "每年",
-                "去年底",
-                "年底",
-                "年末",
-                "今年",
-                "去年",
-                "预期目标",
-                "目标",
-                "目标是",
-            ],
-        },
+        _words(
+            """
+            增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅
+            达到 达 完成 实现 突破 超过 超 为 是 有 到 至 控制在 稳定在 保持在 稳定 保持
+            控制 在 由 从 了 比上年 同比 较上年 比去年 较去年 比年初 年均 年平均 平均
+            分别 累计 实际 名义 同口径 预计 力争 确保 争取 努力 要 将 均 共 总计 合计
+            首次 翻 翻了 约 的 已 已经 全年 当年 左右 总规模 再 不少于 不低于
+            不高于 不超过 迈上 新增 每年 去年底 年底 年末 今年 去年 预期目标 目标 目标是
+            """
+        ),
         key=len,
         reverse=True,
     )
 )
-_CHANGE = frozenset(
-    [
-        "增长",
-        "下降",
-        "提高",
-        "提升",
-        "增加",
-        "减少",
-        "上涨",
-        "上升",
-        "降低",
-        "回落",
-        "缩小",
-        "扩大",
-        "涨幅",
-        "增幅",
-        "增速",
-        "降幅",
-        "翻",
-        "翻了",
-        "新增",
-    ]
+_CHANGE = _words(
+    "增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅 翻 翻了 新增"
 )
 _TO = frozenset(["到", "至", "为"])
-_HELD = frozenset(
-    ["稳定在", "保持在", "控制在", "累计", "年均", "年平均", "每年", "共", "总计", "合计", "完成", "实现"]
-)
+_HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成 实现")
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
 _RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
@@ -279,31 +167,9 @@ _YEAR_OF_RE = re.compile(
     r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
 )
 #: Measure words that count things: a name glued after one describes those things.
-_COUNT_UNITS = frozenset(
-    [
-        "个",
-        "项",
-        "家",
-        "户",
-        "座",
-        "所",
-        "条",
-        "处",
-        "批",
-        "类",
-        "件",
-        "宗",
-        "名",
-        "位",
-        "只",
-        "台",
-        "套",
-        "张",
-        "份",
-        "种",
-    ]
-)
+_COUNT_UNITS = _words("个 项 家 户 座 所 条 处 批 类 件 宗 名 位 只 台 套 张 份 种")
 _BASE_CLAUSE_RE = re.compile(r"^(?:较|比|与)[^，。；]{0,14}?(?:末|初|底|同期|上年|去年)的$")
+_FOOTNOTE_RE = re.compile(r"[［\[]\d{1,3}[］\]]|[①-⑳]")
 _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
@@ -373,8 +239,12 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
     base = base or bool(verbs & _BASE)
     if not s:
         return _Words(None, True, frozenset(verbs), base)
+    s = _FOOTNOTE_RE.sub("", s)
     if "的" in s:
         s = s.rsplit("的", 1)[1]
+    examples, _, rest = s.rpartition("等")
+    if "、" in examples and len(rest) >= 2:
+        s = rest  # 小麦、玉米等主栽品种良种覆盖率: the examples are no name
     name = vocab.completions.get(s, s)
     ok = (
         len(name) >= 2
@@ -522,9 +392,7 @@ def tag_figures(
     subject: str | None = None
     subject_unit = ""
     sentence_key: tuple[int, int] | None = None
-    prev_clause_names: list[str] = []
-    clause_names: list[str] = []
-    clause_key: tuple[int, int] | None = None
+    sentence_names: list[str] = []  # names of the sentence's tagged figures, each once
     pending: list[str] = []  # names of a 分别 list still waiting for their figures
     prev_end = -1
     prev_unit = ""
@@ -538,13 +406,9 @@ def tag_figures(
         sent = _bounds(text, span[0], span[1], start, _SENTENCE_END)
         clause = _bounds(text, sent[0], sent[1], start, _CLAUSE_END)
         if sent != sentence_key:
-            sentence_key, subject, prev_clause_names, clause_names = sent, None, [], []
+            sentence_key, subject = sent, None
+            sentence_names = []
             pending = []
-        if clause != clause_key:
-            clause_key = clause
-            if clause_names:
-                prev_clause_names = clause_names
-            clause_names = []
         frag_start = max(clause[0], prev_end) if prev_end > clause[0] else clause[0]
         if (
             frag_start == prev_end
@@ -567,6 +431,12 @@ def tag_figures(
         name: str | None = None
         if glued_to_count:
             name = None
+        elif words.name is not None and words.name.startswith("占") and subject is not None:
+            # 高技术制造业增加值增长12%，占规模以上工业比重21.7%: a share of the last name
+            share = _strip_jurisdiction(words.name[1:], v)
+            name = f"{subject}占{share}"
+            name += "" if _RATIO_NAME_RE.search(name) else "比重"
+            pending = []
         elif words.name is not None:
             names = _split_names(words.name, v)
             if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
@@ -577,15 +447,19 @@ def tag_figures(
         elif words.empty:
             if pending:
                 name = pending.pop(0)
-            elif "分别" in words.verbs and len(prev_clause_names) > 1:
-                name, pending = prev_clause_names[0], prev_clause_names[1:]
+            elif "分别" in words.verbs and len(sentence_names) > 1:
+                # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the last names, in order
+                n = sum(1 for a, _, _ in figures[i:] if clause[0] <= a < clause[1])
+                n = min(max(n, 2), len(sentence_names))
+                name, pending = sentence_names[-n], sentence_names[-n + 1 :]
             elif subject is not None and _continues(subject, subject_unit, unit):
                 name = subject
         prev_end, prev_unit, prev_words, prev_tag = end, unit, words, None
         if name is None:
             continue
         subject, subject_unit = name, unit
-        clause_names.append(name)
+        if name not in sentence_names:
+            sentence_names.append(name)
         measure: Measure = "level"
         if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & _TO):
             measure = "change"
