@@ -112,3 +112,17 @@ def test_canonical_keys_come_from_the_data_file() -> None:
     assert vocab.canonical["生产总值"] == "gdp"
     assert canonical_key("全省地区生产总值") == "gdp"
     assert canonical_key("某项产业产值") is None
+
+
+def test_target_passage_inside_a_review_item_is_a_target() -> None:
+    text = "今年经济社会发展的主要预期目标是：地区生产总值增长6%；固定资产投资增长8%左右。"
+    got = named(text, kind="actual", year=2030)
+    assert got["6%"].kind == "target" and got["6%"].period == "2031"  # type: ignore[union-attr]
+    assert got["8%左右"].kind == "target"  # type: ignore[union-attr]
+    later = named("去年预期目标是：增长6%。全县生产总值增长7%。", kind="actual", year=2030)
+    assert later["7%"].kind == "actual"  # type: ignore[union-attr]
+
+
+def test_cumulative_change_covers_the_years() -> None:
+    got = named("全县生产总值由50亿元增长到70亿元，累计增长40%。", year=2030)
+    assert got["40%"].period == "2026-2030"  # type: ignore[union-attr]

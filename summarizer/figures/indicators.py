@@ -155,7 +155,7 @@ _HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
 _RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
-_MULTI_YEAR = frozenset(["年均", "年平均", "每年"])
+_MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
 _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
@@ -174,6 +174,7 @@ _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
 _BY_YEAR_RE = re.compile(r"(?:到|至)((?:19|20)\d\d)年(?:底|末)?[，,]")
+_TARGET_CUE_RE = re.compile(r"(?:预期|主要)目标(?:任务)?(?:是|为)[:：]?")
 _FIVE_RE = re.compile(
     r"五年(?!行动|规划|计划|规定|一次)|“?十[一二三四五六七八九]五”?(?:时期|期间|以来|末|规划目标)"
     r"|(?:19|20)\d\d年?\s*(?:到|至|-|—|－)\s*(?:19|20)\d\d年"
@@ -283,6 +284,12 @@ def _split_names(name: str, vocab: Vocabulary) -> list[str]:
 
 
 # --- periods ----------------------------------------------------------------------------
+
+
+def _in_target_passage(before: str) -> bool:
+    """Whether the figure stands in a ``主要预期目标是：…`` passage (up to its full stop)."""
+    cue = max((m.end() for m in _TARGET_CUE_RE.finditer(before)), default=-1)
+    return cue >= 0 and "。" not in before[cue:]
 
 
 def _five_year(before: str, section: str) -> bool:
@@ -465,9 +472,10 @@ def tag_figures(
             measure = "change"
         before = text[span[0] : start]
         five = _five_year(before, section)
+        fig_kind: Kind = "target" if kind == "target" or _in_target_passage(before) else "actual"
         period = _period(
             year,
-            kind=kind,
+            kind=fig_kind,
             measure=measure,
             words=words,
             clause=text[clause[0] : start],
@@ -478,7 +486,7 @@ def tag_figures(
             name=name,
             canonical=canonical_key(name, v),
             measure=measure,
-            kind=kind,
+            kind=fig_kind,
             period=period,
         )
     return tags
