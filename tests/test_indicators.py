@@ -126,3 +126,9 @@ def test_target_passage_inside_a_review_item_is_a_target() -> None:
 def test_cumulative_change_covers_the_years() -> None:
     got = named("全县生产总值由50亿元增长到70亿元，累计增长40%。", year=2030)
     assert got["40%"].period == "2026-2030"  # type: ignore[union-attr]
+
+
+def test_a_yearly_flow_in_a_five_year_passage_is_a_sum() -> None:
+    got = named("五年来，城镇新增就业1.5万人，常住人口城镇化率达到60%。", year=2030)
+    assert got["1.5万人"].period == "2026-2030"  # type: ignore[union-attr]
+    assert got["60%"].period == "2030"  # type: ignore[union-attr]

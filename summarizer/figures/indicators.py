@@ -82,6 +82,7 @@ class Vocabulary:
     canonical: dict[str, str]  #: name -> canonical key
     completions: dict[str, str]
     too_generic: frozenset[str]
+    flows: frozenset[str]  #: canonical keys counted per year: a five-year level is a sum
 
 
 def _strings(data: dict[str, object], key: str) -> tuple[str, ...]:
@@ -113,6 +114,7 @@ def load_vocabulary() -> Vocabulary:
         canonical=canonical,
         completions=completions,
         too_generic=frozenset(_strings(data, "too_generic")),
+        flows=frozenset(_strings(data, "flows")),
     )
 
 
@@ -311,6 +313,7 @@ def _period(
     clause: str,
     sentence: str,
     five: bool,
+    flow: bool = False,
 ) -> str:
     rng = _YEAR_RANGE_RE.search(clause)
     if rng:
@@ -322,7 +325,7 @@ def _period(
         return str(explicit[-1])
     if year is None:
         return ""
-    held = bool(words.verbs & _HELD) and not (words.verbs & _TO)
+    held = flow or (bool(words.verbs & _HELD) and not (words.verbs & _TO))
     five = five or bool(words.verbs & _MULTI_YEAR)
     if kind == "actual":
         if words.base:
@@ -481,6 +484,7 @@ def tag_figures(
             clause=text[clause[0] : start],
             sentence=text[sent[0] : start],
             five=five,
+            flow=canonical_key(name, v) in v.flows,
         )
         tags[i] = prev_tag = IndicatorTag(
             name=name,
