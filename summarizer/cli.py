@@ -347,7 +347,8 @@ def eval_cmd(
     "(default: index.csv beside the source documents or one folder up, if any).",
 )
 @log_options
-def panel_cmd(out: Path, dest: Path | None, catalogue: Path | None) -> None:
+@click.pass_context
+def panel_cmd(ctx: click.Context, out: Path, dest: Path | None, catalogue: Path | None) -> None:
     """Targets against outcomes across a finished run's reports.
 
     OUT is the output folder of `summarizer run`. Reads its <doc>.json files one
@@ -360,6 +361,8 @@ def panel_cmd(out: Path, dest: Path | None, catalogue: Path | None) -> None:
     from .panel import build_panel
 
     result = build_panel(out, dest, catalogue=catalogue)
+    if ctx.find_root().obj.get("quiet"):
+        return
     years = result.years_with_pairs
     span = f"{years[0]}-{years[-1]}" if years else "-"
     click.echo(

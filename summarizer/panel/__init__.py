@@ -1,7 +1,9 @@
 """Panel: indicators across a finished batch — targets set against the outcomes reported.
 
 Reads the per-document JSON outputs a batch run left on disk (never the batch
-code itself), keeps only the figures tagged as indicators, and writes:
+code itself) one at a time; tagged figures stream to ``panel.csv`` and only the
+first headline value per issuer, indicator, measure, kind and year stays in
+memory. It writes:
 
     panel.csv               one row per tagged figure
     targets_vs_actuals.csv  a target in one report, the outcome in the next

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
 from ..figures.indicators import load_vocabulary
 from .collect import DocRecord, PanelRow, read_outputs
 from .html import Disagreement, render_panel_html
@@ -96,6 +97,38 @@ def _num(v: float) -> str:
     return f"{v:.10g}"
 
 
+def _panel_cells(row: PanelRow) -> list[object]:
+    """``panel.csv`` cells of a row, the issuer column left out (it is filled in pass 2)."""
+    year = "" if row.report_year is None else row.report_year
+    return [
+        *(row.doc_id, year, row.indicator, row.canonical or "", row.measure, row.kind),
+        *(row.period, _num(row.value), row.unit, row.qualifier, row.text, row.start, row.end),
+    ]
+
+
+class _Firsts:
+    """The first headline row per issuer, indicator, measure, kind and year (memory: keys)."""
+
+    def __init__(self) -> None:
+        self.page: dict[tuple[str, str, str, str, str], tuple[str, PanelRow]] = {}
+        self.pairs: dict[tuple[str, str, str, str, str], tuple[str, PanelRow]] = {}
+
+    def add(self, key: str, row: PanelRow) -> None:
+        if row.canonical is None or not row.period.isdigit():
+            return
+        k = (key, row.canonical, row.measure, row.kind, row.period)
+        self.page.setdefault(k, (key, row))
+        year, report = int(row.period), row.report_year
+        if report is not None and year == report + (1 if row.kind == "target" else 0):
+            self.pairs.setdefault(k, (key, row))
+
+    def for_page(self) -> list[tuple[str, PanelRow]]:
+        return list(self.page.values())
+
+    def for_pairs(self) -> list[tuple[str, PanelRow]]:
+        return list(self.pairs.values())
+
+
 def build_panel(
     out_dir: str | Path,
     dest: str | Path | None = None,
@@ -119,14 +152,29 @@ def build_panel(
     """
     t0 = time.perf_counter()
     src, dst = Path(out_dir), Path(dest) if dest is not None else Path(out_dir)
+    if not src.is_dir():
+        raise InputError(f"{src}: not a folder; give the output folder of `summarizer run`")
+    dst.mkdir(parents=True, exist_ok=True)
     records: list[DocRecord] = []
-    rows: list[PanelRow] = []
-    for record, doc_rows in read_outputs(src):
-        records.append(record)
-        rows.extend(doc_rows)
-    result = PanelResult(out_dir=dst, documents=len(records), tagged=len(rows))
+    keys: dict[str, str | None] = {}
+    kept = _Firsts()
+    tagged = 0
+    # pass 1: one document at a time; every row goes to a scratch CSV (with its issuer
+    # key), only the first headline row per (issuer, indicator, measure, kind, year) stays
+    scratch = dst / (PANEL_CSV + ".partial")
+    with scratch.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        for record, doc_rows in read_outputs(src):
+            records.append(record)
+            key = issuer_key(record.issuer) if record.issuer else None
+            keys[record.doc_id] = key
+            tagged += len(doc_rows)
+            for row in doc_rows:
+                w.writerow([key or "", *_panel_cells(row)])
+                if key is not None:
+                    kept.add(key, row)
+    result = PanelResult(out_dir=dst, documents=len(records), tagged=tagged)
 
-    keys = {r.doc_id: issuer_key(r.issuer) if r.issuer else None for r in records}
     latest: dict[str, tuple[int, str]] = {}
     for r in records:
         key = keys[r.doc_id]
@@ -140,7 +188,6 @@ def build_panel(
     cat = load_catalogue(cat_path) if cat_path is not None else None
     result.catalogue = cat_path
 
-    dst.mkdir(parents=True, exist_ok=True)
     disagreements: list[Disagreement] = []
     with (dst / DOCUMENTS_CSV).open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -171,32 +218,18 @@ def build_panel(
                 )
     result.disagreements = sum(1 for d in disagreements if d.catalogue_issuer)
 
-    with (dst / PANEL_CSV).open("w", encoding="utf-8", newline="") as fh:
+    # pass 2: the scratch rows with the issuer's one name, however each header wrote it
+    with (
+        scratch.open(encoding="utf-8", newline="") as src_fh,
+        (dst / PANEL_CSV).open("w", encoding="utf-8", newline="") as fh,
+    ):
         w = csv.writer(fh)
         w.writerow(_PANEL_COLUMNS)
-        for row in rows:
-            key = keys.get(row.doc_id)
-            w.writerow(
-                [
-                    row.doc_id,
-                    display.get(key, "") if key else "",
-                    "" if row.report_year is None else row.report_year,
-                    row.indicator,
-                    row.canonical or "",
-                    row.measure,
-                    row.kind,
-                    row.period,
-                    _num(row.value),
-                    row.unit,
-                    row.qualifier,
-                    row.text,
-                    row.start,
-                    row.end,
-                ]
-            )
+        for key, doc_id, *rest in csv.reader(src_fh):
+            w.writerow([doc_id, display.get(key, "") if key else "", *rest])
+    scratch.unlink()
 
-    keyed = [(k, row) for row in rows if (k := keys.get(row.doc_id)) is not None]
-    pairs: list[Pair] = pair_targets(keyed)
+    pairs: list[Pair] = pair_targets(kept.for_pairs())
     with (dst / PAIRS_CSV).open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(_PAIR_COLUMNS)
@@ -225,7 +258,7 @@ def build_panel(
     result.not_met = sum(1 for p in pairs if p.met is False)
 
     page = render_panel_html(
-        [(k, row) for k, row in keyed if row.canonical is not None],
+        kept.for_page(),
         pairs,
         display,
         disagreements,
@@ -235,7 +268,5 @@ def build_panel(
     (dst / PANEL_HTML).write_text(page, encoding="utf-8")
     result.files = [dst / n for n in (PANEL_CSV, PAIRS_CSV, DOCUMENTS_CSV, PANEL_HTML)]
     result.seconds = time.perf_counter() - t0
-    log.debug(
-        "panel: %d documents, %d tagged figures, %d pairs", len(records), len(rows), len(pairs)
-    )
+    log.debug("panel: %d documents, %d tagged figures, %d pairs", len(records), tagged, len(pairs))
     return result
