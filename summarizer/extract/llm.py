@@ -50,7 +50,14 @@ from .chunking import Chunk, make_chunks
 from .grounding import ExtractResult, build_item, unit_figures
 from .prompting import Language, Task, build_messages, detect_language, prompt_version, template
 from .rules import item_id, rule_category, rule_item, rule_summary
-from .validation import UnitAnswer, answer_model, category_model, repair, ungrounded_figures
+from .validation import (
+    UnitAnswer,
+    answer_model,
+    category_model,
+    indicator_notes,
+    repair,
+    ungrounded_figures,
+)
 
 log = logging.getLogger(__name__)
 #: What one chunk yields: its items, the usage spent, the fallback reason (None when
@@ -340,6 +347,7 @@ def _item(
         return rule_item(unit, outline.text, status="fallback", notes=[missing])
     answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
+    notes += indicator_notes(unit.id, answer, unit.text, figures)
     category: Category | None
     if unit.role_source == "position":  # structure gives no role: the model judges
         category = answer.category if answer.category in CATEGORIES else None

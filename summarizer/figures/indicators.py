@@ -36,7 +36,7 @@ May import: ``summarizer.errors`` and ``summarizer.schema``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,6 +48,8 @@ from ..errors import ConfigError
 from ..schema import Indicator, Item
 
 __all__ = [
+    "INDICATOR_NAMED",
+    "INDICATOR_REJECTED",
     "IndicatorTag",
     "Vocabulary",
     "canonical_key",
@@ -55,6 +57,12 @@ __all__ = [
     "tag_figures",
     "tag_item",
 ]
+
+#: Validation-note codes of indicator names a model gave: kept (``value`` is
+#: ``start:end:name``, the figure's span and the name) and rejected (the name is not
+#: written in the unit, or its figure is not the unit's).
+INDICATOR_NAMED = "indicator_named"
+INDICATOR_REJECTED = "ungrounded_indicator_name"
 
 Measure = Literal["level", "change"]
 Kind = Literal["actual", "target"]
@@ -382,6 +390,7 @@ def tag_figures(
     year: int | None,
     section: str = "",
     vocab: Vocabulary | None = None,
+    model_names: Mapping[tuple[int, int], str] | None = None,
 ) -> list[IndicatorTag | None]:
     """Tag the figures of one item.
 
@@ -393,6 +402,8 @@ def tag_figures(
         year: the year the report is about (its review year), or None.
         section: the item's section headings joined (a five-year cue may be there).
         vocab: the vocabulary; default the shipped ``indicators.yaml``.
+        model_names: indicator names a model gave, by figure span; used where the rules
+            find no name (measure, kind and period still come from the rules).
 
     Returns:
         One tag or None per figure, in the order given.
@@ -465,6 +476,8 @@ def tag_figures(
             elif subject is not None and _continues(subject, subject_unit, unit):
                 name = subject
         prev_end, prev_unit, prev_words, prev_tag = end, unit, words, None
+        if name is None and model_names:
+            name = model_names.get((start, end))
         if name is None:
             continue
         subject, subject_unit = name, unit
@@ -499,10 +512,16 @@ def tag_figures(
 def tag_item(item: Item, text: str, year: int | None) -> Item:
     """A copy of ``item`` whose indicator figures carry their :class:`Indicator` tag.
 
-    Tags already set (by a model) are kept; the rules fill the rest.
+    Tags already set are kept; the rules fill the rest, using the names a model gave
+    (notes ``indicator_named``) for figures the rules cannot name.
     """
     if not item.figures:
         return item
+    names: dict[tuple[int, int], str] = {}
+    for note in item.validation:
+        if note.code == INDICATOR_NAMED and note.value:
+            start, end, name = note.value.split(":", 2)
+            names[(int(start), int(end))] = name
     tags = tag_figures(
         text,
         [(f.start, f.end, f.unit) for f in item.figures],
@@ -510,6 +529,7 @@ def tag_item(item: Item, text: str, year: int | None) -> Item:
         kind="target" if item.category == "plan" else "actual",
         year=year,
         section=" ".join(item.section_path),
+        model_names=names,
     )
     figures = [
         f
