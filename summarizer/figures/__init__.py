@@ -4,7 +4,8 @@ Owns finding every quantity in a text (Arabic and Chinese numerals, units,
 qualifiers) with its span, and comparing values.
 
 ``indicators.py`` tags the figures that state a statistical indicator (name,
-canonical key from the shipped ``indicators.yaml``, measure, kind, period).
+canonical key, measure, kind, period); ``vocabulary.py`` reads the shipped
+``indicators.yaml`` it works from.
 
 May import: ``summarizer.errors`` and ``summarizer.schema``.
 """

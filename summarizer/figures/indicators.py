@@ -38,14 +38,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
-import yaml
-
-from ..errors import ConfigError
 from ..schema import Indicator, Item
+from .vocabulary import Vocabulary, canonical_key, load_vocabulary, strip_jurisdiction
 
 __all__ = [
     "INDICATOR_NAMED",
@@ -77,60 +73,6 @@ class IndicatorTag:
     measure: Measure
     kind: Kind
     period: str
-
-
-@dataclass(frozen=True, slots=True)
-class Vocabulary:
-    """The data file ``indicators.yaml``, parsed."""
-
-    heads: tuple[str, ...]
-    shared_heads: tuple[str, ...]
-    not_indicator: tuple[str, ...]
-    jurisdiction: tuple[str, ...]
-    canonical: dict[str, str]  #: name -> canonical key
-    completions: dict[str, str]
-    too_generic: frozenset[str]
-    flows: frozenset[str]  #: canonical keys counted per year: a five-year level is a sum
-
-
-def _strings(data: dict[str, object], key: str) -> tuple[str, ...]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"indicators.yaml: {key!r} must be a list of strings")
-    return tuple(sorted(value, key=len, reverse=True))
-
-
-@lru_cache(maxsize=1)
-def load_vocabulary() -> Vocabulary:
-    """The indicator vocabulary shipped with the package (``figures/indicators.yaml``)."""
-    raw = resources.files(__package__).joinpath("indicators.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(raw)
-    if not isinstance(data, dict):
-        raise ConfigError("indicators.yaml: expected a mapping at the top level")
-    canonical: dict[str, str] = {}
-    for key, names in (data.get("canonical") or {}).items():
-        if not isinstance(names, list):
-            raise ConfigError(f"indicators.yaml: canonical {key!r} must list names")
-        for n in names:
-            canonical[str(n)] = str(key)
-    completions = {str(k): str(v) for k, v in (data.get("completions") or {}).items()}
-    return Vocabulary(
-        heads=_strings(data, "heads"),
-        shared_heads=_strings(data, "shared_heads"),
-        not_indicator=_strings(data, "not_indicator"),
-        jurisdiction=_strings(data, "jurisdiction"),
-        canonical=canonical,
-        completions=completions,
-        too_generic=frozenset(_strings(data, "too_generic")),
-        flows=frozenset(_strings(data, "flows")),
-    )
-
-
-def canonical_key(name: str, vocab: Vocabulary | None = None) -> str | None:
-    """The canonical key of an indicator name, or None when it is not a headline one."""
-    v = vocab or load_vocabulary()
-    bare = _strip_jurisdiction(name.strip(), v)
-    return v.canonical.get(bare) or v.canonical.get(v.completions.get(bare, ""))
 
 
 # --- words around a name ------------------------------------------------------------
@@ -195,13 +137,6 @@ _CLAUSE_END = "，,：:"
 _MAX_NAME = 24
 
 
-def _strip_jurisdiction(name: str, vocab: Vocabulary) -> str:
-    for w in vocab.jurisdiction:
-        if name.startswith(w) and len(name) > len(w):
-            return name[len(w) :]
-    return name
-
-
 @dataclass(frozen=True, slots=True)
 class _Words:
     """What the words before one figure say."""
@@ -243,7 +178,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
                 verbs.add(m[0])
             s = s[m.end() :]
             continue
-        bare = _strip_jurisdiction(s, vocab)
+        bare = strip_jurisdiction(s, vocab)
         if bare == s:
             break
         s = bare
@@ -454,7 +389,7 @@ def tag_figures(
             name = None
         elif words.name is not None and words.name.startswith("占") and subject is not None:
             # 高技术制造业增加值增长12%，占规模以上工业比重21.7%: a share of the last name
-            share = _strip_jurisdiction(words.name[1:], v)
+            share = strip_jurisdiction(words.name[1:], v)
             name = f"{subject}占{share}"
             name += "" if _RATIO_NAME_RE.search(name) else "比重"
             pending = []
