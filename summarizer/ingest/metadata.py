@@ -17,6 +17,11 @@ Issuer
     ``我代表X向大会…``, where a bare ``省/市/县人民政府`` is qualified by the
     place named elsewhere (``在甘肃省十四届人民代表大会``, ``天津市市长``);
     last, an issuer line in the signature. ``None`` when no place is named.
+    For a government work report the place of the 人民代表大会 session it was
+    delivered at (``2023年2月12日在米易县第十九届人民代表大会第三次会议上``) wins,
+    then an aggregator's header title (``保定市满城区2021年政府工作报告``); the
+    place must follow a word that ends the text before it, so ``提高唐县…`` is
+    never 高唐县.
 
 Year (the year the report is *about*, not the year it was published)
     Ordinary annual reports: the year in the title (``2019年度`` -> 2019), then
@@ -27,7 +32,10 @@ Year (the year the report is *about*, not the year it was published)
     the report was delivered: a ``2024年工作回顾`` heading, ``刚刚过去的2024年``,
     a plan heading ``2025年工作安排`` minus one, the title's year minus one, or
     the delivery date's year minus one (a 2026 report reviews 2025; a report on
-    the past five years is about the last of them).
+    the past five years is about the last of them). A report is never about the
+    year it was delivered in: when the session line, a date under the title or
+    the header title says it was delivered in D and the year found is missing
+    or not before D, the year is D - 1.
 """
 
 from __future__ import annotations
