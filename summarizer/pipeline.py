@@ -15,6 +15,7 @@ from .errors import InputError
 from .extract.grounding import ExtractResult
 from .extract.rules import rules_items
 from .extract.validation import instruction_like
+from .figures.indicators import tag_item
 from .ingest.documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .ingest.metadata import guess_metadata
 from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, ValidationNote
@@ -142,7 +143,7 @@ def summarize_document(
     timings["total"] = time.perf_counter() - t0
 
     warnings = list(result.warnings)
-    items = [_flag_instructions(it) for it in result.items]
+    items = [tag_item(_flag_instructions(it), document.text, meta.year) for it in result.items]
     flagged = [
         it.id for it in items if any(n.code == "instruction_like_text" for n in it.validation)
     ]

@@ -44,6 +44,7 @@ from .validation import (
     UnitAnswer,
     answer_model,
     category_model,
+    indicator_notes,
     repair,
     ungrounded_figures,
 )
@@ -273,6 +274,7 @@ def _item(
     lead = rule_summary(unit)
     answer, repairs = repair(unit.id, answer, [f.value for f in figures], lead, unit.text)
     notes: list[ValidationNote] = list(repairs)
+    notes += indicator_notes(unit.id, answer, unit.text, figures)
     rule_cat = rule_category(unit)
     category: Category | None
     if unit.role_source == "position":  # structure gives no role: the model judges

@@ -3,5 +3,9 @@
 Owns finding every quantity in a text (Arabic and Chinese numerals, units,
 qualifiers) with its span, and comparing values.
 
-May import: ``summarizer.errors`` only.
+``indicators.py`` tags the figures that state a statistical indicator (name,
+canonical key, measure, kind, period); ``vocabulary.py`` reads the shipped
+``indicators.yaml`` it works from.
+
+May import: ``summarizer.errors`` and ``summarizer.schema``.
 """
