@@ -35,6 +35,7 @@ from typing import Literal
 
 from ..ingest.documents import Document
 from .headings import INLINE_MARKERS, WS, classify_lines, find_body_start, scan_lines
+from .passages import Segment, find_problem_passages, paragraph_segments
 from .roles import Role, classify_heading, unit_role_override
 
 __all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
@@ -304,12 +305,18 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     heading_starts = {s.start: s for s in sections}
     section_starts = [s.start for s in sections]
     by_id = {s.id: s for s in sections}
+    owners = [_innermost(sections, ln.start, section_starts, by_id) for ln in lines]
+    review = [
+        ln.start >= body_start and (o is None or o.role == "achievement")
+        for ln, o in zip(lines, owners, strict=True)
+    ]
+    passages = find_problem_passages(lines, review)
     for i, line in enumerate(lines):
         if line.kind != "para":
             continue
         if line.start < body_start:
             continue  # title and preamble: they introduce the report, state no item
-        owner = _innermost(sections, line.start, section_starts, by_id)
+        owner = owners[i]
         start, body_text, marker = line.start, line.text, line.marker
         # A heading with exactly one unmarked paragraph under it is one point.
         prev = lines[i - 1] if i > 0 else None
@@ -326,13 +333,17 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
         ):
             start, body_text, marker = prev.start, text[prev.start : line.end], prev.marker
         base_role: Role = owner.role if owner else "achievement"
-        for s, e, mk in _split_paragraph(start, body_text, marker, base_role):
+        segments = passages.get(i) or paragraph_segments(start, body_text, base_role)
+        for s, e, mk, seg in _segment_units(text, segments, start, marker):
             s, e = _trim(text, s, e)
             if s >= e:
                 continue
             utext = text[s:e]
             unit_body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
-            final_role = unit_role_override(utext, base_role, year=year)
+            if seg.reason:  # the passage or the paragraph's wording states the role
+                final_role = seg.role
+            else:
+                final_role = unit_role_override(utext, base_role, year=year)
             source: RoleSource = "wording" if final_role != base_role else _structural_source(owner)
             units.append(
                 Unit(
@@ -351,6 +362,21 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     return Outline(
         text=text, sections=tuple(sections), units=tuple(units), preamble=(0, body_start)
     )
+
+
+def _segment_units(
+    text: str, segments: list[Segment], start: int, marker: str
+) -> Iterator[tuple[int, int, str, Segment]]:
+    """Units of a paragraph's segments: a role-bearing segment is split like a
+    paragraph (enumerations, ``；`` clauses in shortcomings and plans); an
+    ``other`` segment (an intro, a closing, a formula) is one unit."""
+    for seg in segments:
+        if seg.role == "other":
+            yield (seg.start, seg.end, marker if seg.start == start else "", seg)
+            continue
+        mk = marker if seg.start == start else ""
+        for s, e, m in _split_paragraph(seg.start, text[seg.start : seg.end], mk, seg.role):
+            yield (s, e, m, seg)
 
 
 def _innermost(
