@@ -182,10 +182,12 @@ _THANKS = re.compile(r"我(谨)?代表[^。！？!?]{0,60}?向[^。]{0,400}?(感
 _LESSONS = re.compile(r"^[^。！？]{0,30}(深刻体会到|深切体会到|体会是|体会到|启示我们|深刻认识到)")
 #: Scene-setting: 今年是…之年 / “十五五”时期是…关键时期 / 当前，世界…
 _SCENE = re.compile(
-    r"^(今年|明年|新的一年|本年度|(19|20)\d{2}年|[“\"]?十[一二三四五六七]五[”\"]?时期|未来五年|今后五年)"
+    r"^(今年|明年|新的一年|[“\"]?十[一二三四五六七]五[”\"]?时期|未来五年|今后五年)"
     r"[^。！？；]{0,80}?(是|为)[^。！？；]{0,80}?(之年|一年|关键期|关键时期|重要时期|时期|节点|起步期|攻坚期)"
     r"|^当前[，,](世界|国际|全球|国内外|外部)"
 )
+#: Scene-setting that goes on to state the year's requirements or tasks is content.
+_STATES_TASKS = re.compile(r"(总体要求|基本思路|总体思路|主要任务|主要目标|预期目标|总的要求)(是|为)")
 #: A closing call: 让我们…
 _CALL = re.compile(r"(^|[。！？!?；，,]\s*)让我们")
 #: A list lead-in: 重点抓好十个方面工作。 / 着力抓好以下几个方面：
@@ -229,7 +231,7 @@ def formula_reason(text: str) -> str | None:
         return "thanks"
     if _LESSONS.match(core):
         return "lessons"
-    if _SCENE.match(core):
+    if _SCENE.match(core) and not _STATES_TASKS.search(core):
         return "scene"
     if _CALL.search(core) and len(core) < 600:
         return "call"
@@ -267,7 +269,11 @@ def paragraph_segments(start: int, text: str, role: Role) -> list[Segment]:
     for a, b in _clauses(text):
         clause = _GREETING_PREFIX.sub("", text[a:b].strip(WS))
         turn: tuple[Role, str] | None = None
-        if _PAST.match(clause):
+        if not clause:
+            turn = ("other", "greeting")
+        elif formula_reason(clause) == "lead-in":
+            turn = ("other", "lead-in")
+        elif _PAST.match(clause):
             turn = ("achievement", "past")
         elif _FUTURE.match(clause):
             turn = ("plan", "future")
