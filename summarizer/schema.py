@@ -39,6 +39,16 @@ class Span(_Model):
     text: str
 
 
+class ExcludedSpan(Span):
+    """A range kept out of the units, with the reason."""
+
+    reason: str = Field(
+        default="furniture",
+        description="'furniture' (page chrome), 'appendix' (after the report) or 'table' "
+        "(a flattened table, one cell per line).",
+    )
+
+
 class FigureOut(_Model):
     """A quantity stated in the source, with its span and normalised value."""
 
@@ -132,8 +142,10 @@ class RunMetadata(_Model):
         default=None, description="Plain text that every offset refers to, saved beside the output."
     )
     text_sha256: str | None = None
-    excluded: list[Span] = Field(
-        default_factory=list, description="Ranges marked as page furniture (kept, not deleted)."
+    excluded: list[ExcludedSpan] = Field(
+        default_factory=list,
+        description="Ranges kept out of the units (page furniture, appendices, flattened "
+        "tables), with the reason; kept in the text, not deleted.",
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["find_furniture", "is_furniture_line"]
+__all__ = ["EXCLUSION_REASONS", "find_exclusions", "find_furniture", "is_furniture_line"]
 
 
 def _words(spaced: str) -> list[str]:
@@ -59,7 +59,7 @@ _DELIVERY_CAPTION_RE = re.compile(r"^[\u4e00-\u9fff·]{2,5}作政府工作报告
 _TRAILER_RE = re.compile(
     r"^(?:相关报道|相关链接|相关新闻|相关阅读|相关文章|相关稿件|延伸阅读|推荐阅读|热点推荐|"
     r"版权所有|Copyright|©|主办单位|承办单位|网站标识码|网站地图|联系我们|"
-    r"本作品是|注[:：]\s*中文维基文库)",
+    r"本作品是|注[:：]\s*中文维基文库|标签云)",
     re.I,
 )
 _TRAILER_MAX_CHARS = 3000
@@ -186,3 +186,118 @@ def _merge(text: str, ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int
         else:
             merged.append((start, end))
     return tuple(merged)
+
+
+# --------------------------------------------------------------------------- appendices, tables
+
+#: Why a range is excluded: page chrome, an appendix after the report, a flattened table.
+EXCLUSION_REASONS = ("furniture", "appendix", "table")
+#: A line that opens an appendix: ``附件1``, ``附表：``, ``附录二``, ``…名词解释``, ``注释``.
+_APPENDIX_RE = re.compile(
+    r"^(?:附\s*(?:件|表|录)\s*[0-9０-９一二三四五六七八九十]{0,3}\s*(?:[:：].{0,40})?"
+    r"|.{0,30}名词(?:解释|注释|释义)|注释|注\s*释)[:：]?$"
+)
+#: Column headers of a flattened table (one cell per line).
+_TABLE_HEADER_RE = re.compile(
+    r"^(?:序\s*号?|号|项目名称|项目内容|建设内容|责任单位|牵头单位|牵头领导|责任领导|完成时限|"
+    r"单位|名称|指标|指标名称|计量单位|项目投资|总投资|备注)$"
+)
+CELL_MAX = 12  #: longest line read as one table cell
+TABLE_MIN_CELLS = 12  #: fewest cell lines that make a table
+TABLE_MIN_CELLS_NO_HEADER = 30  #: fewest cell lines that make a table without column headers
+_LONG_RUN_MAX = 2  #: long lines (cell contents) a table may hold in a row
+
+
+def _is_cell(line: str) -> bool:
+    return len(line) <= CELL_MAX and not re.search(r"[。；;！？]", line)
+
+
+def _nonblank_lines(text: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        start, pos = pos, pos + len(raw) + 1
+        stripped = raw.strip()
+        if stripped:
+            lead = start + (len(raw) - len(raw.lstrip()))
+            out.append((lead, lead + len(stripped), stripped))
+    return out
+
+
+def find_tables(text: str) -> list[tuple[int, int]]:
+    """Flattened tables: runs of one-cell-per-line text (``序号 / 项目名称 / 责任单位``).
+
+    A run is a stretch of lines that are mostly cells (short, no sentence
+    punctuation), with at most two longer lines (a cell's contents) in a row.
+    It is a table when it holds at least :data:`TABLE_MIN_CELLS` cells and a
+    column header among its first lines, or :data:`TABLE_MIN_CELLS_NO_HEADER`
+    cells without one. Such a run states no item; it is kept out of the units.
+
+    Args:
+        text: the document text.
+
+    Returns:
+        ``(start, end)`` of each table, from its first line to its last cell.
+    """
+    lines = _nonblank_lines(text)
+    tables: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        if not _is_cell(lines[i][2]):
+            i += 1
+            continue
+        j, last_cell, cells, longs = i, i, 0, 0
+        while j < len(lines):
+            if _is_cell(lines[j][2]):
+                cells, longs, last_cell = cells + 1, 0, j
+            else:
+                longs += 1
+                if longs > _LONG_RUN_MAX:
+                    break
+            j += 1
+        header = any(_TABLE_HEADER_RE.match(ln[2]) for ln in lines[i : min(last_cell + 1, i + 20)])
+        if cells >= (TABLE_MIN_CELLS if header else TABLE_MIN_CELLS_NO_HEADER):
+            tables.append((lines[i][0], lines[last_cell][1]))
+        i = last_cell + 1
+    return tables
+
+
+def find_appendix(text: str) -> tuple[int, int] | None:
+    """The appendix after the report (``附件1``, ``名词解释``…) running to the end, if any.
+
+    Only an opener in the second half of the text counts: an appendix follows the report.
+    """
+    for start, _end, line in _nonblank_lines(text):
+        if start >= len(text) // 2 and len(line) <= 40 and _APPENDIX_RE.match(line):
+            return (start, len(text.rstrip()))
+    return None
+
+
+def find_exclusions(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """Everything kept out of the units, with the reason for each range.
+
+    Page furniture (:func:`find_furniture`), an appendix after the report
+    (:func:`find_appendix`) and flattened tables (:func:`find_tables`). Ranges
+    are sorted and disjoint; where they overlap, an appendix wins over a table
+    and a table over furniture.
+
+    Args:
+        text: the document text.
+
+    Returns:
+        ``(ranges, reasons)``: the ranges, and one of :data:`EXCLUSION_REASONS` per range.
+    """
+    tagged: list[tuple[int, int, str]] = [(a, b, "furniture") for a, b in find_furniture(text)]
+    tagged += [(a, b, "table") for a, b in find_tables(text)]
+    appendix = find_appendix(text)
+    if appendix is not None:
+        tagged.append((*appendix, "appendix"))
+    rank = {r: k for k, r in enumerate(EXCLUSION_REASONS)}
+    merged: list[tuple[int, int, str]] = []
+    for a, b, why in sorted(tagged):
+        if merged and a < merged[-1][1]:
+            pa, pb, pwhy = merged[-1]
+            merged[-1] = (pa, max(pb, b), why if rank[why] > rank[pwhy] else pwhy)
+        else:
+            merged.append((a, b, why))
+    return tuple((a, b) for a, b, _w in merged), tuple(w for _a, _b, w in merged)

@@ -187,7 +187,9 @@ _SCENE = re.compile(
     r"|^当前[，,](世界|国际|全球|国内外|外部)"
 )
 #: Scene-setting that goes on to state the year's requirements or tasks is content.
-_STATES_TASKS = re.compile(r"(总体要求|基本思路|总体思路|主要任务|主要目标|预期目标|总的要求)(是|为)")
+_STATES_TASKS = re.compile(
+    r"(总体要求|基本思路|总体思路|主要任务|主要目标|预期目标|总的要求)(是|为)"
+)
 #: A closing call: 让我们…
 _CALL = re.compile(r"(^|[。！？!?；，,]\s*)让我们")
 #: A list lead-in: 重点抓好十个方面工作。 / 着力抓好以下几个方面：
