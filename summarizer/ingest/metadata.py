@@ -65,7 +65,9 @@ _PLACE_PATTERNS = (
 )
 _REVIEW_HEADING_RE = re.compile(rf"{_YEAR}(?:和.{{0,12}})?(?:工作|各项工作)?回顾")
 #: A review heading with a qualifier before 回顾: ``2021年经济工作回顾``, ``2021年政府工作回顾``.
-_QUALIFIED_REVIEW_RE = re.compile(rf"^[一二三四五六七八九十\d]*[、.．]?\s*{_YEAR}[^\n，。；]{{1,8}}?回顾$")
+_QUALIFIED_REVIEW_RE = re.compile(
+    rf"^[一二三四五六七八九十\d]*[、.．]?\s*{_YEAR}[^\n，。；]{{1,8}}?回顾$"
+)
 #: The delivery line: ``——2022年1月27日在安国市第八届人民代表大会第二次会议上``.
 _MEETING_DATE_RE = re.compile(
     rf"{_YEAR}\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*"

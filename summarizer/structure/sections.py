@@ -340,10 +340,8 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
                 continue
             utext = text[s:e]
             unit_body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
-            if seg.reason:  # the passage or the paragraph's wording states the role
-                final_role = seg.role
-            else:
-                final_role = unit_role_override(utext, base_role, year=year)
+            # the passage or the paragraph's wording states the role, else the unit's own
+            final_role = seg.role if seg.reason else unit_role_override(utext, base_role, year=year)
             source: RoleSource = "wording" if final_role != base_role else _structural_source(owner)
             units.append(
                 Unit(
