@@ -219,13 +219,43 @@ def _split_paragraph(
             yield (start + off, start + end, mk)
 
 
+def _sentences(text: str, off: int, end: int) -> list[tuple[int, int]]:
+    """Relative ``(start, end)`` of the sentences of ``text[off:end]`` (``；`` kept inside)."""
+    out: list[tuple[int, int]] = []
+    a = off
+    for i in range(off, end):
+        if text[i] in _SENTENCE_END:
+            out.append((a, i + 1))
+            a = i + 1
+    if text[a:end].strip(WS):
+        out.append((a, end))
+    return out
+
+
 def _split_clauses(
     start: int, text: str, off: int, end: int, marker: str
 ) -> Iterator[tuple[int, int, str]]:
-    """Split a shortcoming/plan unit at ；-separated listed clauses."""
-    cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, off, end)]
-    bounds = [off] + [c for c in cuts if c < end] + [end]
-    pieces = [(a, b) for a, b in pairwise(bounds) if text[a:b].strip(WS)]
+    """Split a shortcoming/plan unit at its ``；`` lists (see ``GUIDELINES.md``).
+
+    Read sentence by sentence: a sentence holding ``；`` is a list, one piece per
+    clause; the sentences before a list (a run-in heading, an opening) go with
+    its first clause; the sentences after the last list are one piece of their
+    own (a sentence after the list is its own item).
+    """
+    pieces: list[tuple[int, int]] = []
+    plain: list[tuple[int, int]] = []  # sentences without ；, not yet placed
+    for a, b in _sentences(text, off, end):
+        cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, a, b) if text[m.end() : b].strip(WS)]
+        if not cuts:
+            plain.append((a, b))
+            continue
+        lead_from = plain[0][0] if plain else a  # sentences before a list open its first clause
+        plain = []
+        for x, y in pairwise([lead_from, *cuts, b]):
+            pieces.append((x, y))
+    if plain:
+        pieces.append((plain[0][0], plain[-1][1]))
+    pieces = [(a, b) for a, b in pieces if text[a:b].strip(WS)]
     merged: list[tuple[int, int]] = []
     for a, b in pieces:
         if merged and len(text[a:b].strip(WS)) < MIN_CLAUSE:
