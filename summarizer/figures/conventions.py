@@ -70,6 +70,33 @@ _HALF_RE = re.compile(r"(?P<pre>将近|接近|近|超过|超|逾|过)?一半(?P<
 _CLAUSE_STOPS = "，,。；;：:！？!?\n"
 
 
+def _windows(
+    text: str, lo: int, hi: int, trigger: re.Pattern[str], back: int, ahead: int
+) -> list[tuple[int, int]]:
+    """Merged stretches of ``text[lo:hi]`` around each match of ``trigger``.
+
+    The finders below scan only there: a text with no trigger costs one search.
+    """
+    out: list[tuple[int, int]] = []
+    for m in trigger.finditer(text, lo, hi):
+        a, b = max(lo, m.start() - back), min(hi, m.end() + ahead)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _scan(rx: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> list[re.Match[str]]:
+    return [m for a, b in windows for m in rx.finditer(text, a, b)]
+
+
+_RANK_TRIGGER = re.compile(r"[第前强]")
+_THRESHOLD_TRIGGER = re.compile(r"[百千万亿]+")
+_RATIO_TRIGGER = re.compile(r"[:：∶]")
+_NOT_DATE_TRIGGER = re.compile(r"[年级半]")
+
+
 def _clause_before(text: str, pos: int, width: int = 10) -> str:
     """Up to ``width`` characters before ``pos``, cut at the last clause boundary."""
     window = text[max(0, pos - width) : pos]
@@ -77,10 +104,16 @@ def _clause_before(text: str, pos: int, width: int = 10) -> str:
     return window[cut + 1 :]
 
 
+_CLAUSE_WINDOW = 80  #: how far a clause is looked for around a number
+
+
 def _clause_of(text: str, pos: int) -> str:
-    a = max(text.rfind(c, 0, pos) for c in "。；;\n") + 1
-    ends = [e for c in "。；;\n" if (e := text.find(c, pos)) >= 0]
-    return text[a : min(ends) if ends else len(text)]
+    """The clause around ``pos``, within :data:`_CLAUSE_WINDOW` characters either side."""
+    lo = max(0, pos - _CLAUSE_WINDOW)
+    hi = min(len(text), pos + _CLAUSE_WINDOW)
+    a = max(text.rfind(c, lo, pos) for c in "。；;\n") + 1
+    ends = [e for c in "。；;\n" if (e := text.find(c, pos, hi)) >= 0]
+    return text[max(a, lo) : min(ends) if ends else hi]
 
 
 def _figure(text: str, start: int, end: int, fallback: float, unit: str, qual: str) -> Figure:
@@ -101,7 +134,7 @@ def _number(token: str) -> float | None:
 
 def _ranks(text: str, lo: int, hi: int) -> list[Figure]:
     out: list[Figure] = []
-    for m in _RANK_RE.finditer(text, lo, hi):
+    for m in _scan(_RANK_RE, text, _windows(text, lo, hi, _RANK_TRIGGER, 3, 6)):
         before = _clause_before(text, m.start())
         if not _RANK_SCOPE.search(before):
             continue
@@ -118,7 +151,7 @@ def _ranks(text: str, lo: int, hi: int) -> list[Figure]:
 
 def _thresholds(text: str, lo: int, hi: int) -> list[Figure]:
     out: list[Figure] = []
-    for m in _THRESHOLD_RE.finditer(text, lo, hi):
+    for m in _scan(_THRESHOLD_RE, text, _windows(text, lo, hi, _THRESHOLD_TRIGGER, 4, 10)):
         mag, unit, pre = m["m"], m["unit"] or "", m["pre"] or ""
         start = m.start("m") if not pre else m.start()
         if start > 0 and text[start - 1] in _NUMERAL_BEFORE:
@@ -148,14 +181,15 @@ def _thresholds(text: str, lo: int, hi: int) -> list[Figure]:
 
 def _ratios(text: str, lo: int, hi: int) -> list[Figure]:
     out: list[Figure] = []
-    for m in _RATIO_RE.finditer(text, lo, hi):
+    for m in _scan(_RATIO_RE, text, _windows(text, lo, hi, _RATIO_TRIGGER, 40, 40)):
         parts = re.split(r"[:：∶]", m.group())
         two_with_ratio = (
             len(parts) == 2 and "." in m.group() and "比" in _clause_before(text, m.start(), 16)
         )
         if len(parts) >= 3 or two_with_ratio:
             out.append(Figure(m.group(), m.start(), m.end(), float(parts[0]), "", ""))
-    for m in _BARE_DECIMAL.finditer(text, lo, hi):
+    near_ratio = _windows(text, lo, hi, _RATIO_CLAUSE, _CLAUSE_WINDOW, _CLAUSE_WINDOW)
+    for m in _scan(_BARE_DECIMAL, text, near_ratio):
         if _RATIO_CLAUSE.search(_clause_of(text, m.start())) and not re.match(
             rf"\s?(?:万|亿|{_UNIT})", text[m.end() : m.end() + 8]
         ):
@@ -165,12 +199,13 @@ def _ratios(text: str, lo: int, hi: int) -> list[Figure]:
 
 def _not_dates(text: str, lo: int, hi: int) -> list[Figure]:
     out: list[Figure] = []
-    for m in _NOT_DATE_RE.finditer(text, lo, hi):
+    near = _windows(text, lo, hi, _NOT_DATE_TRIGGER, 16, 6)
+    for m in _scan(_NOT_DATE_RE, text, near):
         for n, u in (("n", "unit"), ("yn", "yunit"), ("qn", "qunit")):
             if m[n]:
                 start = m.start(n)
                 out.append(_figure(text, start, m.end(), float(m[n]), m[u], ""))
-    for m in _HALF_RE.finditer(text, lo, hi):
+    for m in _scan(_HALF_RE, text, near):
         said = m["pre"] or m["post"] or text[max(0, m.start() - 1) : m.start()] in ("占", "达")
         if said:
             qual = "+".join(q for q in (m["pre"], m["post"]) if q)
@@ -229,7 +264,9 @@ def convention_figures(text: str, lo: int, hi: int, found: list[Figure]) -> list
     """
     ranges, used = _ranges(text, found)
     base = [f for k, f in enumerate(found) if k not in used] + ranges
-    taken = sorted((f.start, f.end) for f in base)
+    taken = bytearray(hi - lo + 1)  # 1 where a figure is: linear, however many figures
+    for f in base:
+        taken[f.start - lo : f.end - lo] = b"\x01" * (f.end - f.start)
     extra = (
         _ranks(text, lo, hi)
         + _thresholds(text, lo, hi)
@@ -239,10 +276,8 @@ def convention_figures(text: str, lo: int, hi: int, found: list[Figure]) -> list
     )
     out = list(base)
     for f in sorted(extra, key=lambda f: (f.start, -(f.end - f.start))):
-        if f.end > hi or f.start < lo:
-            continue
-        if any(a < f.end and f.start < b for a, b in taken):
+        if f.end > hi or f.start < lo or taken.find(1, f.start - lo, f.end - lo) >= 0:
             continue
         out.append(f)
-        taken.append((f.start, f.end))
+        taken[f.start - lo : f.end - lo] = b"\x01" * (f.end - f.start)
     return sorted(out, key=lambda f: f.start)

@@ -208,8 +208,18 @@ TABLE_MIN_CELLS_NO_HEADER = 30  #: fewest cell lines that make a table without c
 _LONG_RUN_MAX = 2  #: long lines (cell contents) a table may hold in a row
 
 
+#: A heading of the report (``二、…``, ``（三）…``, ``第二部分``) is never a cell.
+_HEADING_LIKE_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第.{1,3}部分)"
+)
+
+
 def _is_cell(line: str) -> bool:
-    return len(line) <= CELL_MAX and not re.search(r"[。；;！？]", line)
+    return (
+        len(line) <= CELL_MAX
+        and not re.search(r"[。；;！？]", line)
+        and not _HEADING_LIKE_RE.match(line)
+    )
 
 
 def _nonblank_lines(text: str) -> list[tuple[int, int, str]]:
@@ -292,7 +302,7 @@ def find_exclusions(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, 
     appendix = find_appendix(text)
     if appendix is not None:
         tagged.append((*appendix, "appendix"))
-    rank = {r: k for k, r in enumerate(EXCLUSION_REASONS)}
+    rank = {"furniture": 0, "table": 1, "appendix": 2}  # which reason wins an overlap
     merged: list[tuple[int, int, str]] = []
     for a, b, why in sorted(tagged):
         if merged and a < merged[-1][1]:
