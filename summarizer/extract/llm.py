@@ -8,8 +8,9 @@ items whose evidence is the cited unit and whose figures are the unit's own
 (:mod:`grounding`). What the model may decide:
 
 * the **summary** of every unit (validated: only figures the unit contains);
-* the **category** of units whose role the structure does not state
-  (``role_source`` ``position``); where a heading states the role, the heading
+* the **category** of units whose role the structure leaves open
+  (``role_source`` in ``OPEN_SOURCES``: ``position``, or only a weak ``cue`` such
+  as an opening ``但…``); where a heading states the role, the heading
   wins and a disagreement is recorded as a note;
 * that a unit states nothing (``none``) — again only where no heading says otherwise.
 
@@ -45,7 +46,7 @@ from ..figures.numbers import Figure
 from ..ingest.documents import Document
 from ..schema import CATEGORIES, CallRecord, Category, Item, Usage, ValidationNote
 from ..settings import ModelScope, Settings
-from ..structure.sections import Outline, Unit
+from ..structure.sections import OPEN_SOURCES, Outline, Unit
 from .chunking import Chunk, make_chunks
 from .grounding import ExtractResult, build_item, unit_figures
 from .prompting import Language, Task, build_messages, detect_language, prompt_version, template
@@ -120,8 +121,8 @@ class LLMBackend:
         scope = self.scope
         task: Task = "judge" if scope == "judgement" else "summarise"
         units = list(outline.units)
-        asked = [u for u in units if u.role_source == "position"] if task == "judge" else units
-        kept = [u for u in units if u.role_source != "position"] if task == "judge" else []
+        asked = [u for u in units if u.role_source in OPEN_SOURCES] if task == "judge" else units
+        kept = [u for u in units if u.role_source not in OPEN_SOURCES] if task == "judge" else []
         chunks = make_chunks(
             asked,
             count_tokens=self._count,
@@ -341,7 +342,7 @@ def _item(
     answer, repairs = repair(unit.id, answer, allowed, rule_summary(unit), unit.text)
     notes += repairs
     category: Category | None
-    if unit.role_source == "position":  # structure gives no role: the model judges
+    if unit.role_source in OPEN_SOURCES:  # structure leaves the role open: the model judges
         category = answer.category if answer.category in CATEGORIES else None
     else:
         category = rule_cat

@@ -38,9 +38,22 @@ from .headings import INLINE_MARKERS, WS, classify_lines, find_body_start, scan_
 from .passages import Segment, find_problem_passages, paragraph_segments
 from .roles import Role, classify_heading, unit_role_override
 
-__all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
+__all__ = [
+    "OPEN_SOURCES",
+    "Outline",
+    "Role",
+    "RoleSource",
+    "Section",
+    "Unit",
+    "lead_clause",
+    "parse_outline",
+]
 
-RoleSource = Literal["heading", "wording", "flow", "position"]
+RoleSource = Literal["heading", "wording", "flow", "position", "cue"]
+#: Role sources that leave the category open: nothing states it ('position'), or
+#: only a weak cue in the unit's own opening does ('cue': ``但…``, ``也要看到…``
+#: outside a problems passage). A model backend judges these units.
+OPEN_SOURCES: tuple[RoleSource, ...] = ("position", "cue")
 
 # --- units ----------------------------------------------------------------
 
@@ -108,8 +121,10 @@ class Unit:
     marker: str  #: '一是', '1、', '(1)', '' for a plain paragraph
     lead: str  #: the unit's lead clause (heading-like first sentence)
     #: where the role comes from: 'heading' (a keyword in a heading above it),
-    #: 'wording' (its own opening words), 'flow' (an unlabelled section after the
-    #: labelled plan part), 'position' (nothing states it: the report's default flow)
+    #: 'wording' (its own words or its passage's: a formula, an explicit opening),
+    #: 'cue' (a weak cue in its opening: ``但…``), 'flow' (an unlabelled section
+    #: after the labelled plan part), 'position' (nothing states it: the report's
+    #: default flow)
     role_source: RoleSource = "position"
 
 
@@ -373,6 +388,8 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
             # the passage or the paragraph's wording states the role, else the unit's own
             final_role = seg.role if seg.reason else unit_role_override(utext, base_role, year=year)
             source: RoleSource = "wording" if final_role != base_role else _structural_source(owner)
+            if not seg.reason and final_role == "shortcoming" and base_role == "achievement":
+                source = "cue"  # only a 但…/也要看到… opening says so: the model may judge it
             units.append(
                 Unit(
                     id=f"u{len(units) + 1}",
