@@ -89,6 +89,7 @@ def test_problems_passage_without_points_is_one_item_and_its_closing_paragraph_n
 def test_opening_needs_an_admission_and_a_problem() -> None:
     assert is_problems_opening("我们也清醒地看到，工作中还存在一些差距。一是…")
     assert is_problems_opening("在总结成绩的同时，全县发展仍面临不少困难和挑战。")
+    assert is_problems_opening("各位代表！我们也清醒地认识到，工作中还存在不少问题和不足：一是…")
     assert not is_problems_opening("我们清醒地看到，发展机遇前所未有。")
     assert not is_problems_opening("全县解决群众反映的问题1200件。")
 

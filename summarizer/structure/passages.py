@@ -80,7 +80,8 @@ def is_problems_opening(text: str) -> bool:
     Returns:
         True for ``我们也清醒地看到，…还存在不少困难和问题`` and the like.
     """
-    first = text[: _first_sentence_end(text, _INTRO_END)]
+    body = _GREETING_PREFIX.sub("", text)  # 各位代表！我们也清醒地认识到…
+    first = body[: _first_sentence_end(body, _INTRO_END)]
     m = _ADMISSION.search(first)
     return m is not None and _PROBLEM_NOUN.search(first, m.start()) is not None
 
@@ -111,7 +112,9 @@ def _problem_segments(line: Line, *, opening: bool) -> tuple[list[Segment], bool
     segments: list[Segment] = []
     body_from = 0
     if opening:
-        intro_end = _first_sentence_end(text, _INTRO_END)
+        greeting = _GREETING_PREFIX.match(text)
+        skip = greeting.end() if greeting else 0
+        intro_end = skip + _first_sentence_end(text[skip:], _INTRO_END)
         rest = text[intro_end:].strip(WS)
         if rest and not _CLOSING.match(rest):
             segments.append(Segment(base, base + intro_end, "other", "problems-intro"))
