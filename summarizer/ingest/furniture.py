@@ -27,6 +27,7 @@ _BRACKETS = "【】[]()（）〔〕<>《》:：\"'“”"
 _NAV_WORDS = frozenset(
     _words("""
     无障碍 无障碍版 无障碍浏览 无障碍阅读 长者助手 长者模式 关怀版 适老化 适老版 读屏 语音播报
+    人人网 开心网 百度空间 和讯 天涯社区 新浪微博 腾讯微博 豆瓣 百度贴吧 微信好友 朋友圈
     简体 繁体 繁體 简体版 繁体版 english 首页 网站首页 返回首页 主页 登录 注册 个人中心
     打印 打印本页 打印此页 打印页面 关闭 关闭窗口 关闭本页 关闭页面 返回 返回顶部 返回列表 顶部
     下载 全屏 收藏 收藏本页 加入收藏 分享 分享到 转发 保存 纠错 我要纠错 搜索 站内搜索
@@ -59,10 +60,13 @@ _DELIVERY_CAPTION_RE = re.compile(r"^[\u4e00-\u9fff·]{2,5}作政府工作报告
 _TRAILER_RE = re.compile(
     r"^(?:相关报道|相关链接|相关新闻|相关阅读|相关文章|相关稿件|延伸阅读|推荐阅读|热点推荐|"
     r"版权所有|Copyright|©|主办单位|承办单位|网站标识码|网站地图|联系我们|"
-    r"本作品是|注[:：]\s*中文维基文库|标签云)",
+    r"本作品是|注[:：]\s*中文维基文库|标签云|分享到|上一篇)",
     re.I,
 )
 _TRAILER_MAX_CHARS = 3000
+#: A line of report prose: long, ending a sentence. A trailer opener followed by
+#: none of these runs to the end, however long the list of links after it.
+_PROSE_LINE_RE = re.compile(r"^[^\n]{60,}[。！？]\s*$", re.M)
 
 
 def find_furniture(text: str) -> tuple[tuple[int, int], ...]:
@@ -95,7 +99,10 @@ def find_furniture(text: str) -> tuple[tuple[int, int], ...]:
             len(stripped) <= 80
             and _TRAILER_RE.match(stripped)
             and lead >= len(text) // 2
-            and len(text) - lead <= max(_TRAILER_MAX_CHARS, len(text) // 10)
+            and (
+                len(text) - lead <= max(_TRAILER_MAX_CHARS, len(text) // 10)
+                or not _PROSE_LINE_RE.search(text, lead)
+            )
         ):
             ranges.append((lead, len(text.rstrip())))
             break
@@ -194,8 +201,8 @@ def _merge(text: str, ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int
 EXCLUSION_REASONS = ("furniture", "appendix", "table")
 #: A line that opens an appendix: ``附件1``, ``附表：``, ``附录二``, ``…名词解释``, ``注释``.
 _APPENDIX_RE = re.compile(
-    r"^(?:附\s*(?:件|表|录)\s*[0-9０-９一二三四五六七八九十]{0,3}\s*(?:[:：].{0,40})?"
-    r"|.{0,30}名词(?:解释|注释|释义)|注释|注\s*释)[:：]?$"
+    r"^[※*＊\s]*(?:附\s*(?:件|表|录)\s*[0-9０-９一二三四五六七八九十]{0,3}\s*(?:[:：].{0,40})?"
+    r"|.{0,30}名词(?:解释|注释|释义)|注释|注\s*释)[:：]?[※*＊\s]*$"
 )
 #: Column headers of a flattened table (one cell per line).
 _TABLE_HEADER_RE = re.compile(
