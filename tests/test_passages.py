@@ -90,6 +90,8 @@ def test_opening_needs_an_admission_and_a_problem() -> None:
     assert is_problems_opening("我们也清醒地看到，工作中还存在一些差距。一是…")
     assert is_problems_opening("在总结成绩的同时，全县发展仍面临不少困难和挑战。")
     assert is_problems_opening("各位代表！我们也清醒地认识到，工作中还存在不少问题和不足：一是…")
+    assert is_problems_opening("居安思危，知难而进。我们清醒的认识到，发展中还有不少短板。")
+    assert is_problems_opening("成绩来之不易，我们也深知工作中还有不少问题。一是…")
     assert not is_problems_opening("我们清醒地看到，发展机遇前所未有。")
     assert not is_problems_opening("全县解决群众反映的问题1200件。")
 

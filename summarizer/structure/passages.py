@@ -50,9 +50,11 @@ class Segment:
 
 #: An admission verb: 清醒地看到 / 也要认识到 / 同时也应看到 / 清楚地意识到.
 _ADMISSION = re.compile(
-    r"(清醒|清楚|深刻)地?(看到|认识到|意识到)|(也|还|同时)(要|应当?|必须|需要)?(看到|认识到|意识到)"
-    r"|在(肯定|总结|看到)(成绩|成就)[^。！？]{0,8}的同时"
+    r"(清醒|清楚|深刻)[地的]?(看到|认识到|意识到)|(也|还|同时)(要|应当?|必须|需要)?(看到|认识到|意识到)"
+    r"|在(肯定|总结|看到)(成绩|成就)[^。！？]{0,8}的同时|(肯定|看到)成绩的同时"
+    r"|(也|还|我们)深知|(前进|发展)的?道路上[^。！？]{0,12}(还|仍)"
 )
+RHETORIC_MAX = 30  #: longest rhetorical lead (安不忘危、稳不忘忧。) before the admission
 #: What the admission is about.
 _PROBLEM_NOUN = re.compile(r"问题|不足|困难|差距|矛盾|挑战|短板|弱项|薄弱|隐患|缺点")
 #: A sentence that closes a problems passage: 对此，我们将… / 我们一定…
@@ -71,6 +73,26 @@ def _first_sentence_end(text: str, stops: str) -> int:
     return len(text)
 
 
+def _admission_end(text: str) -> int | None:
+    """End (relative) of the sentence admitting problems, if the paragraph opens with one.
+
+    The admission is the first sentence, after a greeting (``各位代表！``) and at
+    most one short rhetorical lead (``安不忘危、稳不忘忧。``).
+    """
+    greeting = _GREETING_PREFIX.match(text)
+    pos = greeting.end() if greeting else 0
+    for k in range(2):
+        end = pos + _first_sentence_end(text[pos:], _INTRO_END)
+        sentence = text[pos:end]
+        m = _ADMISSION.search(sentence)
+        if m is not None and _PROBLEM_NOUN.search(sentence, m.start()) is not None:
+            return end
+        if k == 0 and len(sentence) > RHETORIC_MAX:
+            return None
+        pos = end
+    return None
+
+
 def is_problems_opening(text: str) -> bool:
     """Whether a paragraph opens a problems passage: its first sentence admits problems.
 
@@ -80,10 +102,7 @@ def is_problems_opening(text: str) -> bool:
     Returns:
         True for ``我们也清醒地看到，…还存在不少困难和问题`` and the like.
     """
-    body = _GREETING_PREFIX.sub("", text)  # 各位代表！我们也清醒地认识到…
-    first = body[: _first_sentence_end(body, _INTRO_END)]
-    m = _ADMISSION.search(first)
-    return m is not None and _PROBLEM_NOUN.search(first, m.start()) is not None
+    return _admission_end(text) is not None
 
 
 def _closing_at(text: str, begin: int) -> int | None:
@@ -112,9 +131,7 @@ def _problem_segments(line: Line, *, opening: bool) -> tuple[list[Segment], bool
     segments: list[Segment] = []
     body_from = 0
     if opening:
-        greeting = _GREETING_PREFIX.match(text)
-        skip = greeting.end() if greeting else 0
-        intro_end = skip + _first_sentence_end(text[skip:], _INTRO_END)
+        intro_end = _admission_end(text) or _first_sentence_end(text, _INTRO_END)
         rest = text[intro_end:].strip(WS)
         if rest and not _CLOSING.match(rest):
             segments.append(Segment(base, base + intro_end, "other", "problems-intro"))
