@@ -226,6 +226,7 @@ def _is_cell(line: str) -> bool:
         len(line) <= CELL_MAX
         and not re.search(r"[。；;！？]", line)
         and not _HEADING_LIKE_RE.match(line)
+        and not _APPENDIX_RE.match(line)
     )
 
 
@@ -295,8 +296,9 @@ def find_exclusions(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, 
 
     Page furniture (:func:`find_furniture`), an appendix after the report
     (:func:`find_appendix`) and flattened tables (:func:`find_tables`). Ranges
-    are sorted and disjoint; where they overlap, an appendix wins over a table
-    and a table over furniture.
+    are sorted and disjoint; where they overlap, the most specific reason wins:
+    a table inside an appendix is recorded as a table, the rest of the appendix
+    as an appendix.
 
     Args:
         text: the document text.
@@ -305,16 +307,29 @@ def find_exclusions(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, 
         ``(ranges, reasons)``: the ranges, and one of :data:`EXCLUSION_REASONS` per range.
     """
     tagged: list[tuple[int, int, str]] = [(a, b, "furniture") for a, b in find_furniture(text)]
-    tagged += [(a, b, "table") for a, b in find_tables(text)]
+    for a, b in find_tables(text):  # a run of links under 分享到：/标签： is page chrome
+        first = text[a:b].split("\n", 1)[0].strip()
+        chrome = is_furniture_line(first) or bool(_TRAILER_RE.match(first)) or first == "标签："
+        tagged.append((a, b, "furniture" if chrome else "table"))
     appendix = find_appendix(text)
     if appendix is not None:
         tagged.append((*appendix, "appendix"))
-    rank = {"furniture": 0, "table": 1, "appendix": 2}  # which reason wins an overlap
+    # paint the reasons, the most specific last: a table inside an appendix is a table
+    codes = {"furniture": 1, "appendix": 2, "table": 3}
+    names = {v: k for k, v in codes.items()}
+    paint = bytearray(len(text))
+    for rank in (1, 2, 3):
+        for a, b, why in tagged:
+            if codes[why] == rank:
+                paint[a:b] = bytes([rank]) * (b - a)
     merged: list[tuple[int, int, str]] = []
-    for a, b, why in sorted(tagged):
-        if merged and a < merged[-1][1]:
-            pa, pb, pwhy = merged[-1]
-            merged[-1] = (pa, max(pb, b), why if rank[why] > rank[pwhy] else pwhy)
-        else:
-            merged.append((a, b, why))
+    pos = 0
+    while pos < len(paint):
+        code = paint[pos]
+        end = pos + 1
+        while end < len(paint) and paint[end] == code:
+            end += 1
+        if code:
+            merged.append((pos, end, names[code]))
+        pos = end
     return tuple((a, b) for a, b, _w in merged), tuple(w for _a, _b, w in merged)
