@@ -106,7 +106,29 @@ def test_formula_paragraphs_state_no_item() -> None:
     assert formula_reason("各位代表，让我们团结一心，砥砺前行！") == "call"
     assert formula_reason("做好今年工作，重点抓好以下六个方面工作：") == "lead-in"
     assert formula_reason("我们深刻体会到，必须始终坚持以人民为中心。") == "lessons"
-    assert formula_reason("新建养老服务中心5个，城镇新增就业3000人。") is None
+    assert (
+        formula_reason("新建养老服务中心5个，城镇新增就业3000人，粮食产量稳定在50万吨以上。")
+        is None
+    )
+
+
+def test_content_before_a_closing_formula_stays_an_item() -> None:
+    targets = (
+        "全县主要预期目标是：生产总值增长6%，一般公共预算收入增长5%，城镇新增就业3000人，粮食产量稳定在50万吨以上。"
+        "为此，重点抓好以下五个方面工作：\n"
+    )
+    o = outline(REVIEW + PLAN + targets)
+    target = (
+        "全县主要预期目标是：生产总值增长6%，一般公共预算收入增长5%，"
+        "城镇新增就业3000人，粮食产量稳定在50万吨以上。"
+    )
+    assert target in units_of(o, "plan")
+    assert "为此，重点抓好以下五个方面工作：" in units_of(o, "other")
+    rhetoric_then_thanks = (
+        "各位代表！五年砥砺奋进，青禾发展之路越走越宽广！这些成绩的取得，是全县人民团结奋斗的结果。"
+        "在此，我代表县人民政府，向全县人民表示衷心的感谢！"
+    )
+    assert formula_reason(rhetoric_then_thanks) == "thanks"
 
 
 def test_thanks_closes_the_review_and_the_call_closes_the_report() -> None:

@@ -198,6 +198,12 @@ _GREETING = re.compile(r"^(各位代表|同志们|各位委员)[！!，,]?$")
 _GREETING_PREFIX = re.compile(r"^(各位代表|同志们|各位委员)[！!，,]\s*")
 #: Thanks: 我代表…向…表示衷心的感谢 / 致以崇高的敬意.
 _THANKS = re.compile(r"我(谨)?代表[^。！？!?]{0,60}?向[^。]{0,400}?(感谢|敬意|问候)")
+#: The sentence that leads to the thanks: 这些成绩的取得 / 成绩来之不易 / 我代表…
+_THANKS_LEAD = re.compile(
+    r"(成绩|成就|成果)[^。！？!?]{0,12}(来之不易|不易|的取得|取得的)|(这些|这一|上述)[^。！？!?]{0,6}(成绩|成就)"
+    r"|我(谨)?代表"
+)
+CONTENT_MIN = 120  #: shortest text before a closing formula read as content without a figure
 #: Lessons drawn: 我们深刻体会到 / 最深切的体会是 / 启示我们.
 _LESSONS = re.compile(r"^[^。！？]{0,30}(深刻体会到|深切体会到|体会是|体会到|启示我们|深刻认识到)")
 #: Scene-setting: 今年是…之年 / “十五五”时期是…关键时期 / 当前，世界…
@@ -236,8 +242,55 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _tail_formula(text: str) -> tuple[int, str] | None:
+    """Where a formula that closes a paragraph begins (relative), and which one.
+
+    Thanks begin at the sentence that leads to them (``这些成绩的取得…``,
+    ``成绩来之不易``, ``我代表…``); a closing call at the sentence with ``让我们``;
+    a list lead-in is the last sentence (``重点抓好十个方面工作。``).
+    """
+    sentences = _clauses_by_sentence(text)
+    if _THANKS.search(text):
+        for a, b in sentences:
+            if _THANKS_LEAD.search(text, a, b):
+                return a, "thanks"
+    for a, b in sentences:
+        if _CALL.search(text[a:b]):
+            return a, "call"
+    if sentences:
+        a, b = sentences[-1]
+        if b - a <= LEAD_IN_MAX and _LEAD_IN.search(text[a:b].strip(WS)):
+            return a, "lead-in"
+    return None
+
+
+def _is_content(head: str) -> bool:
+    """Whether the text before a closing formula states something of its own.
+
+    Rhetoric (``五年攻坚克难、拼搏奋进，…越走越宽广！``) does not; a figure or a
+    long stretch of text does.
+    """
+    core = _GREETING_PREFIX.sub("", head.strip(WS)).strip(WS)
+    return len(core) > CONTENT_MIN or bool(re.search(r"[0-9０-９%％]", core))
+
+
+def _clauses_by_sentence(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    a = 0
+    for i, c in enumerate(text):
+        if c in "。！？!?":
+            out.append((a, i + 1))
+            a = i + 1
+    if text[a:].strip(WS):
+        out.append((a, len(text)))
+    return out
+
+
 def formula_reason(text: str) -> str | None:
     """The formula a whole paragraph is, when it states no item; None otherwise.
+
+    A paragraph that opens with content and closes with thanks, a call or a
+    lead-in is not a formula as a whole (:func:`paragraph_segments` cuts it).
 
     Args:
         text: the paragraph.
@@ -249,16 +302,13 @@ def formula_reason(text: str) -> str | None:
     if _GREETING.match(body):
         return "greeting"
     core = _GREETING_PREFIX.sub("", body)
-    if _THANKS.search(core):
-        return "thanks"
     if _LESSONS.match(core):
         return "lessons"
     if _SCENE.match(core) and not _STATES_TASKS.search(core):
         return "scene"
-    if _CALL.search(core) and len(core) < 600:
-        return "call"
-    if len(core) <= LEAD_IN_MAX and _LEAD_IN.search(core):
-        return "lead-in"
+    tail = _tail_formula(body)
+    if tail is not None and not _is_content(body[: tail[0]]):
+        return tail[1]
     return None
 
 
@@ -282,6 +332,13 @@ def paragraph_segments(start: int, text: str, role: Role) -> list[Segment]:
     reason = formula_reason(text)
     if reason is not None:
         return [Segment(start, start + len(text), "other", reason)]
+    tail = _tail_formula(text)
+    if tail is not None:  # content, then thanks / a call / a lead-in
+        cut, why = tail
+        return [
+            *paragraph_segments(start, text[:cut], role),
+            Segment(start + cut, start + len(text), "other", why),
+        ]
     if role != "plan" or not _PAST.search(text):
         return [Segment(start, start + len(text), role)]
     segments: list[Segment] = []
