@@ -16,9 +16,11 @@ Everything here is deterministic. The parser reads the text line by line
 This module builds the section tree from those lines and splits paragraphs
 into units:
 
-* Paragraphs are split at inline enumerations (``一是…二是…``, ``第一，…``,
-  ``（1）…（2）…``, ``①…②…``), and, in shortcoming and plan sections, at ``；``
-  between listed clauses (see ``GUIDELINES.md``).
+* Paragraphs are first cut into segments by what they say
+  (:mod:`summarizer.structure.passages`: problems passages, formulas, turns),
+  then split at inline enumerations (``一是…二是…``, ``一要…二要…``, ``第一，…``,
+  ``（1）…（2）…``, ``①…②…``), and, in shortcomings and plans, at ``；``
+  between listed clauses, sentence by sentence (see ``GUIDELINES.md``).
 
 Section roles (achievement / shortcoming / plan / other) come from heading
 keywords and position: ``roles.classify_heading`` is kept beside the parser.
