@@ -74,6 +74,18 @@ def test_problems_passage_over_marked_paragraphs_ends_at_a_plain_one() -> None:
     assert any(t.startswith("各项社会事业") for t in units_of(o, "achievement"))
 
 
+def test_a_complete_problems_paragraph_does_not_swallow_the_next_review_point() -> None:
+    review = (
+        "一、2031年工作回顾\n"
+        "（一）经济运行稳中有进。全县生产总值增长6%，新建道路40公里，改造校舍12所。\n"
+        "我们也清醒地看到，工业经济中还存在不少困难和问题，龙头企业偏少，配套能力不强。\n"
+        "（二）城乡面貌持续改善。完成农村危房改造300户，新增绿地面积15公顷。\n"
+    )
+    o = outline(review + PLAN)
+    assert any(t.startswith("（二）城乡面貌") for t in units_of(o, "achievement"))
+    assert len(units_of(o, "shortcoming")) == 1
+
+
 def test_problems_passage_without_points_is_one_item_and_its_closing_paragraph_none() -> None:
     problems = (
         "我们清醒地看到，前进道路上还有不少困难和问题。农民增收渠道不宽，企业融资难问题依然存在，"

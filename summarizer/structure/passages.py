@@ -177,9 +177,14 @@ def find_problem_passages(lines: list[Line], review: list[bool]) -> dict[int, li
             segments = [Segment(line.start, line.end, "other", "problems-intro")]
         out[i] = segments
         j = i + 1
+        # marked paragraphs after it are its list when it announces one (…主要是：) or
+        # when they go on with an inline enumeration (三是…); a （二）… paragraph after
+        # a complete passage is the review going on
+        announces = line.kind == "skip" or line.text.rstrip(WS).endswith(("：", ":"))
         while not closed and j < len(lines):
             nxt = lines[j]
-            if nxt.kind != "para" or not _opens_with_marker(nxt):
+            inline = any(rx.match(nxt.text) for _f, rx in INLINE_MARKERS)
+            if nxt.kind != "para" or not (inline or (announces and _opens_with_marker(nxt))):
                 break
             out[j], closed = _problem_segments(nxt, opening=False)
             j += 1
