@@ -262,18 +262,24 @@ def convention_figures(text: str, lo: int, hi: int, found: list[Figure]) -> list
         All figures in order, none overlapping another: ranges replace the two
         figures they join; a conventional figure overlapping a found one is dropped.
     """
-    ranges, used = _ranges(text, found)
-    base = [f for k, f in enumerate(found) if k not in used] + ranges
-    taken = bytearray(hi - lo + 1)  # 1 where a figure is: linear, however many figures
-    for f in base:
-        taken[f.start - lo : f.end - lo] = b"\x01" * (f.end - f.start)
+    window = text[lo:hi]
+    if any(c in window for c in _RANGE_DASH):
+        ranges, used = _ranges(text, found)
+        base = [f for k, f in enumerate(found) if k not in used] + ranges
+    else:
+        base = list(found)
     extra = (
         _ranks(text, lo, hi)
         + _thresholds(text, lo, hi)
         + _ratios(text, lo, hi)
         + _not_dates(text, lo, hi)
-        + _shared_units(text, found)
+        + (_shared_units(text, found) if "、" in window else [])
     )
+    if not extra:
+        return sorted(base, key=lambda f: f.start) if len(base) != len(found) else base
+    taken = bytearray(hi - lo + 1)  # 1 where a figure is: linear, however many figures
+    for f in base:
+        taken[f.start - lo : f.end - lo] = b"\x01" * (f.end - f.start)
     out = list(base)
     for f in sorted(extra, key=lambda f: (f.start, -(f.end - f.start))):
         if f.end > hi or f.start < lo or taken.find(1, f.start - lo, f.end - lo) >= 0:
