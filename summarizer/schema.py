@@ -79,6 +79,16 @@ class Indicator(_Model):
     period: str = Field(description="The year ('2024') or range ('2021-2025') the value is for.")
 
 
+class ExcludedSpan(Span):
+    """A range kept out of the units, with the reason."""
+
+    reason: str = Field(
+        default="furniture",
+        description="'furniture' (page chrome), 'appendix' (after the report) or 'table' "
+        "(a flattened table, one cell per line).",
+    )
+
+
 class FigureOut(_Model):
     """A quantity stated in the source, with its span and normalised value."""
 
@@ -172,8 +182,10 @@ class RunMetadata(_Model):
         default=None, description="Plain text that every offset refers to, saved beside the output."
     )
     text_sha256: str | None = None
-    excluded: list[Span] = Field(
-        default_factory=list, description="Ranges marked as page furniture (kept, not deleted)."
+    excluded: list[ExcludedSpan] = Field(
+        default_factory=list,
+        description="Ranges kept out of the units (page furniture, appendices, flattened "
+        "tables), with the reason; kept in the text, not deleted.",
     )
 
 

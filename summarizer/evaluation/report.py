@@ -339,7 +339,7 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
         The comparison; ``comparison.regressions`` is empty when nothing got worse.
     """
     cur, base = tracked_metrics(report), tracked_metrics(baseline)
-    deltas = {k: _delta(cur[k], base[k]) for k in cur}
+    deltas = {k: _delta(cur[k], base.get(k)) for k in cur}  # a metric new since the baseline: None
     regressions: list[str] = []
     for name, delta in deltas.items():
         if name == "ungrounded" or delta is None:
@@ -367,7 +367,9 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
             f"documents differ: only in this run {only_cur}, only in the baseline {only_base}"
         )
     for name in cur:
-        if (cur[name] is None) != (base[name] is None):
+        if name not in base:
+            warnings.append(f"{name} is not in the baseline; not compared (regenerate it)")
+        elif (cur[name] is None) != (base[name] is None):
             warnings.append(f"{name} is not applicable in one of the reports; not compared")
     documents = {
         doc_id: _delta(d.items.f1, base_docs[doc_id].items.f1)
@@ -509,7 +511,7 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
 def _render_comparison(c: Comparison, *, markdown: bool) -> str:
     head = ["metric", "baseline", "current", "delta"]
     rows = [
-        [k, _f(c.baseline[k]), _f(c.current[k]), "-" if d is None else f"{d:+.3f}"]
+        [k, _f(c.baseline.get(k)), _f(c.current.get(k)), "-" if d is None else f"{d:+.3f}"]
         for k, d in c.deltas.items()
     ]
     verdict = "no regressions" if c.ok else f"{len(c.regressions)} regressions"

@@ -33,7 +33,7 @@ from ..endpoint.client import LLMClient
 from ..errors import ModelCallError, ModelError
 from ..figures.numbers import Figure
 from ..schema import CATEGORIES, Category, Item, ResolvedScope, Usage, ValidationNote
-from ..structure.sections import Outline, Unit
+from ..structure.sections import OPEN_SOURCES, Outline, Unit
 from .chunking import Chunk
 from .grounding import build_item, unit_figures
 from .prompting import Language, Task, build_messages, system_template
@@ -156,8 +156,8 @@ class JudgeTask(ModelTask):
     output_per_unit = 12  #: completion tokens of one ``"u12": "achievement"`` answer
 
     def split(self, units: Sequence[Unit]) -> tuple[list[Unit], list[Unit]]:
-        asked = [u for u in units if u.role_source == "position"]
-        return asked, [u for u in units if u.role_source != "position"]
+        asked = [u for u in units if u.role_source in OPEN_SOURCES]
+        return asked, [u for u in units if u.role_source not in OPEN_SOURCES]
 
     def call(self, chunk: Chunk, units: Sequence[Unit], outline: Outline,
              language: Language, max_output_tokens: int) -> Call:  # fmt: skip
@@ -277,7 +277,7 @@ def _item(
     notes += indicator_notes(unit.id, answer, unit.text, figures)
     rule_cat = rule_category(unit)
     category: Category | None
-    if unit.role_source == "position":  # structure gives no role: the model judges
+    if unit.role_source in OPEN_SOURCES:  # structure leaves the role open: the model judges
         category = answer.category if answer.category in CATEGORIES else None
     else:
         category = rule_cat

@@ -72,6 +72,15 @@ _PLACE_PATTERNS = (
     re.compile(rf"(?:^|年)({_PLACE})(?:人民)?政府工作报告", re.M),
 )
 _REVIEW_HEADING_RE = re.compile(rf"{_YEAR}(?:和.{{0,12}})?(?:工作|各项工作)?回顾")
+#: A review heading with a qualifier before 回顾: ``2021年经济工作回顾``, ``2021年政府工作回顾``.
+_QUALIFIED_REVIEW_RE = re.compile(
+    rf"^[一二三四五六七八九十\d]*[、.．]?\s*{_YEAR}[^\n，。；]{{1,8}}?回顾$"
+)
+#: The delivery line: ``——2022年1月27日在安国市第八届人民代表大会第二次会议上``.
+_MEETING_DATE_RE = re.compile(
+    rf"{_YEAR}\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日\s*在[^\n。]{0,40}?(?:人民代表大会|代表大会|会议)"
+)
 _JUST_PAST_RE = re.compile(rf"刚刚过去的\s*{_YEAR}")
 _PLAN_RE = re.compile(
     rf"{_YEAR}\s*(?:政府)?(?:的)?(?:主要任务|工作安排|工作任务|工作提出|工作总体要求|工作的总体要求)"
@@ -319,14 +328,35 @@ def _first_year(pattern: re.Pattern[str], text: str) -> int | None:
     return None
 
 
-def _gov_report_year(text: str, title: str | None) -> int | None:
-    """The last year a government work report reviews."""
+def _review_heading_year(text: str) -> int | None:
+    """The year a review heading names: ``2024年工作回顾``, ``一、2021年经济工作回顾``."""
     for line in text.split("\n"):
         s = line.strip()
         if len(s) <= 40:
-            m = _REVIEW_HEADING_RE.search(s)
+            m = _REVIEW_HEADING_RE.search(s) or _QUALIFIED_REVIEW_RE.match(s)
             if m and (year := _to_year(m.group(1))) is not None:
                 return year
+    return None
+
+
+def _meeting_year(text: str) -> int | None:
+    """The year of the session the report was delivered at, from its own delivery line.
+
+    ``——2022年1月27日在安国市第八届人民代表大会第二次会议上`` -> 2022. Read before
+    any other date of the page: an aggregator's header (``时间：2023-01-24``) is not
+    the report's date.
+    """
+    return _first_year(_MEETING_DATE_RE, text[:_HEAD_CHARS])
+
+
+def _gov_report_year(text: str, title: str | None) -> int | None:
+    """The last year a government work report reviews."""
+    year = _review_heading_year(text)
+    if year is not None:
+        return year
+    delivered_at = _meeting_year(text)
+    if delivered_at is not None:
+        return delivered_at - 1
     year = _first_year(_JUST_PAST_RE, text)
     if year is not None:
         return year
