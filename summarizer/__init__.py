@@ -6,6 +6,7 @@ Public API::
     summary = summarizer.summarize("report.txt")              # -> DocumentSummary
     summary = summarizer.summarize(text="二、2024年工作安排 …")  # the text itself
     result = summarizer.summarize_folder(["reports/"], "out") # -> BatchResult
+    panel = summarizer.panel("out")                           # -> PanelResult
 
     with summarizer.Summarizer(backend="llm") as session:     # one backend, server and
         summaries = [session.summarize(p) for p in paths]     # cache for many calls
@@ -19,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import panel as _panel_package  # loaded first: summarizer.panel below is the function
 from ._version import __version__
 from .errors import (
     BudgetExceededError,
@@ -28,13 +30,14 @@ from .errors import (
     ModelError,
     SummarizerError,
 )
-from .schema import DocumentSummary, FigureOut, Item, Span, Usage, ValidationNote
+from .schema import DocumentSummary, FigureOut, Indicator, Item, Span, Usage, ValidationNote
 from .session import Summarizer
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .batch.folder import BatchResult
     from .ingest.documents import Document
+    from .panel.build import PanelResult
 
 __all__ = [
     "BudgetExceededError",
@@ -42,6 +45,7 @@ __all__ = [
     "DatasetError",
     "DocumentSummary",
     "FigureOut",
+    "Indicator",
     "InputError",
     "Item",
     "ModelError",
@@ -52,6 +56,7 @@ __all__ = [
     "Usage",
     "ValidationNote",
     "__version__",
+    "panel",
     "summarize",
     "summarize_folder",
 ]
@@ -132,3 +137,30 @@ def summarize_folder(
             accept_degraded=accept_degraded,
             redo=redo,
         )
+
+
+def panel(
+    out_dir: str | Path,
+    dest: str | Path | None = None,
+    *,
+    catalogue: str | Path | None = None,
+) -> PanelResult:
+    """Targets against outcomes across a finished run (see ``summarizer.panel.build``).
+
+    Reads the ``<doc>.json`` outputs of ``summarize_folder`` / ``summarizer run``
+    one at a time and writes ``panel.csv``, ``targets_vs_actuals.csv``,
+    ``documents.csv`` and ``panel.html`` into ``dest`` (default ``out_dir``).
+
+    Args:
+        out_dir: the run's output folder.
+        dest: where the panel files go.
+        catalogue: a CSV (``file, county, year``) to check issuers and years
+            against; default ``index.csv`` beside the source documents, if any.
+
+    Returns:
+        The :class:`~summarizer.panel.build.PanelResult` (counts and files).
+
+    Raises:
+        InputError: ``out_dir`` is not a folder or the catalogue cannot be read.
+    """
+    return _panel_package.build_panel(out_dir, dest, catalogue=catalogue)

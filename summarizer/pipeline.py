@@ -15,9 +15,17 @@ from .errors import InputError
 from .extract.grounding import ExtractResult
 from .extract.rules import rules_items
 from .extract.validation import instruction_like
+from .figures.indicators import tag_item
 from .ingest.documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .ingest.metadata import guess_metadata
-from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, ValidationNote
+from .schema import (
+    CATEGORY_FIELDS,
+    DocumentSummary,
+    ExcludedSpan,
+    Item,
+    RunMetadata,
+    ValidationNote,
+)
 from .settings import Settings
 from .structure.sections import Outline, parse_outline
 
@@ -142,7 +150,7 @@ def summarize_document(
     timings["total"] = time.perf_counter() - t0
 
     warnings = list(result.warnings)
-    items = [_flag_instructions(it) for it in result.items]
+    items = [tag_item(_flag_instructions(it), document.text, meta.year) for it in result.items]
     flagged = [
         it.id for it in items if any(n.code == "instruction_like_text" for n in it.validation)
     ]
@@ -179,7 +187,12 @@ def summarize_document(
             timings={k: round(v, 4) for k, v in timings.items()},
             warnings=warnings,
             text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
-            excluded=[Span(start=s, end=e, text=document.text[s:e]) for s, e in document.excluded],
+            excluded=[
+                ExcludedSpan(
+                    start=s, end=e, text=document.text[s:e], reason=document.exclusion_reason(k)
+                )
+                for k, (s, e) in enumerate(document.excluded)
+            ],
         ),
         **by_field,
     )

@@ -44,6 +44,8 @@ ValidationCode = Literal[
     "missing_answer",  # the model gave no answer for a unit: rules used
     "fallback_rules",  # the model call failed after retries: rules used
     "instruction_like_text",  # the evidence addresses a language model (prompt injection)
+    "indicator_named",  # the model named an indicator written in the unit
+    "ungrounded_indicator_name",  # an indicator name the model gave is not in the unit: rejected
 ]
 #: Why a model call failed (:class:`summarizer.errors.ModelCallError`).
 #: ``endpoint_down``: not sent, the endpoint's circuit breaker is open
@@ -64,6 +66,32 @@ class Span(_Model):
     text: str
 
 
+class Indicator(_Model):
+    """What a figure measures, when it states a jurisdiction-wide statistic."""
+
+    name: str = Field(description="The indicator as the report names it, e.g. '地区生产总值'.")
+    canonical: str | None = Field(
+        default=None, description="Stable key of a headline indicator, e.g. 'gdp'; None otherwise."
+    )
+    measure: Literal["level", "change"] = Field(
+        description="'change' for a growth/decline rate or points; 'level' for an amount or ratio."
+    )
+    kind: Literal["actual", "target"] = Field(
+        description="'actual' for a past result, 'target' for a value set for a future period."
+    )
+    period: str = Field(description="The year ('2024') or range ('2021-2025') the value is for.")
+
+
+class ExcludedSpan(Span):
+    """A range kept out of the units, with the reason."""
+
+    reason: str = Field(
+        default="furniture",
+        description="'furniture' (page chrome), 'appendix' (after the report) or 'table' "
+        "(a flattened table, one cell per line).",
+    )
+
+
 class FigureOut(_Model):
     """A quantity stated in the source, with its span and normalised value."""
 
@@ -73,6 +101,9 @@ class FigureOut(_Model):
     qualifier: str = Field(default="", description="近/约/余/多/以上/左右/超过…, or ''.")
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    indicator: Indicator | None = Field(
+        default=None, description="Set when the figure states a statistical indicator."
+    )
 
 
 class ValidationNote(_Model):
@@ -173,8 +204,10 @@ class RunMetadata(_Model):
         default=None, description="Plain text that every offset refers to, saved beside the output."
     )
     text_sha256: str | None = None
-    excluded: list[Span] = Field(
-        default_factory=list, description="Ranges marked as page furniture (kept, not deleted)."
+    excluded: list[ExcludedSpan] = Field(
+        default_factory=list,
+        description="Ranges kept out of the units (page furniture, appendices, flattened "
+        "tables), with the reason; kept in the text, not deleted.",
     )
 
 

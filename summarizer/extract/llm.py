@@ -8,8 +8,9 @@ items whose evidence is the cited unit and whose figures are the unit's own
 (:mod:`grounding`). What the model may decide:
 
 * the **summary** of every unit (validated: only figures the unit contains);
-* the **category** of units whose role the structure does not state
-  (``role_source`` ``position``); where a heading states the role, the heading
+* the **category** of units whose role the structure leaves open
+  (``role_source`` in ``OPEN_SOURCES``: ``position``, or only a weak ``cue`` such
+  as an opening ``但…``); where a heading states the role, the heading
   wins and a disagreement is recorded as a note;
 * that a unit states nothing (``none``) — again only where no heading says otherwise.
 

@@ -33,7 +33,7 @@ from ..endpoint.client import LLMClient
 from ..errors import ModelCallError, ModelError
 from ..figures.numbers import Figure
 from ..schema import CATEGORIES, Category, Item, ResolvedScope, Usage, ValidationNote
-from ..structure.sections import Outline, Unit
+from ..structure.sections import OPEN_SOURCES, Outline, Unit
 from .chunking import Chunk
 from .grounding import build_item, unit_figures
 from .prompting import Language, Task, build_messages, system_template
@@ -44,6 +44,7 @@ from .validation import (
     UnitAnswer,
     answer_model,
     category_model,
+    indicator_notes,
     repair,
     ungrounded_figures,
 )
@@ -163,8 +164,8 @@ class JudgeTask(ModelTask):
     output_per_unit = 12  #: completion tokens of one ``"u12": "achievement"`` answer
 
     def split(self, units: Sequence[Unit]) -> tuple[list[Unit], list[Unit]]:
-        asked = [u for u in units if u.role_source == "position"]
-        return asked, [u for u in units if u.role_source != "position"]
+        asked = [u for u in units if u.role_source in OPEN_SOURCES]
+        return asked, [u for u in units if u.role_source not in OPEN_SOURCES]
 
     def call(self, chunk: Chunk, units: Sequence[Unit], outline: Outline,
              language: Language, max_output_tokens: int) -> Call:  # fmt: skip
@@ -281,9 +282,10 @@ def _item(
     lead = rule_summary(unit)
     answer, repairs = repair(unit.id, answer, [f.value for f in figures], lead, unit.text)
     notes: list[ValidationNote] = list(repairs)
+    notes += indicator_notes(unit.id, answer, unit.text, figures)
     rule_cat = rule_category(unit)
     category: Category | None
-    if unit.role_source == "position":  # structure gives no role: the model judges
+    if unit.role_source in OPEN_SOURCES:  # structure leaves the role open: the model judges
         category = answer.category if answer.category in CATEGORIES else None
     else:
         category = rule_cat

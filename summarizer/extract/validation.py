@@ -21,12 +21,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from ..figures.numbers import find_figures, parse_figure, values_match
+from ..figures.indicators import INDICATOR_NAMED, INDICATOR_REJECTED
+from ..figures.numbers import Figure, find_figures, parse_figure, values_match
 from ..schema import Category, FigureOut, Item, ValidationNote
 
 UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
 SUMMARY_MAX = 80  #: characters; the prompt asks for 50 (zh) / 30 words (en)
 MIN_SHARED = 0.3  #: share of a summary's terms that must occur in its unit
+
+
+class NamedIndicator(BaseModel):
+    """A figure of the unit and the statistical indicator it gives, both copied from the unit."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    figure: str = Field(max_length=24)
+    name: str = Field(max_length=30)
 
 
 class UnitAnswer(BaseModel):
@@ -38,6 +48,54 @@ class UnitAnswer(BaseModel):
     summary: str = Field(max_length=SUMMARY_MAX)
     figures: list[Annotated[str, Field(max_length=24)]] = Field(default_factory=list, max_length=6)
     topic: str | None = Field(default=None, max_length=12)
+    indicators: list[NamedIndicator] = Field(default_factory=list, max_length=6)
+
+
+def indicator_notes(
+    unit_id: str, answer: UnitAnswer, unit_text: str, figures: Sequence[Figure]
+) -> list[ValidationNote]:
+    """The model's indicator names for the unit's figures, checked against the unit's text.
+
+    A name is kept only when it is written in the unit (a substring of its text)
+    and its figure is one of the unit's own; anything else is rejected and
+    recorded, never used.
+    """
+    notes: list[ValidationNote] = []
+    used: set[int] = set()
+    for named in answer.indicators:
+        name = named.name.strip()
+        parsed = parse_figure(named.figure)
+        fig = next(
+            (
+                f
+                for f in figures
+                if f.start not in used
+                and (
+                    f.text == named.figure.strip()
+                    or (parsed and values_match(f.value, parsed.value))
+                )
+            ),
+            None,
+        )
+        if not name or name not in unit_text or fig is None:
+            why = "is not written in" if fig is not None else "names a figure that is not in"
+            notes.append(
+                ValidationNote(
+                    code=INDICATOR_REJECTED,
+                    message=f"{unit_id}: indicator name {why} the unit; rejected",
+                    value=f"{named.figure} {name}"[:80],
+                )
+            )
+            continue
+        used.add(fig.start)
+        notes.append(
+            ValidationNote(
+                code=INDICATOR_NAMED,
+                message=f"{unit_id}: the model named the indicator of {fig.text}",
+                value=f"{fig.start}:{fig.end}:{name}",
+            )
+        )
+    return notes
 
 
 GroundingCode = Literal["not_a_figure", "ungrounded_figure", "ungrounded_summary"]
