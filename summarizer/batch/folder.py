@@ -5,9 +5,10 @@ and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 ``summaries.jsonl``, ``manifest.jsonl`` (one status line per document) and
 ``report.md``. One bad document is recorded and the batch goes on.
 
-Runs resume: the manifest is the record of truth (input SHA-256, settings
-fingerprint, status; :mod:`summarizer.batch.manifest`), so a re-run into the same
-folder redoes only failed, changed or missing documents. Documents run
+Runs resume: the manifest is the record of truth (input SHA-256, run identity
+— :mod:`summarizer.batch.identity` —, status; :mod:`summarizer.batch.manifest`),
+so a re-run into the same folder redoes only failed, degraded (some units fell
+back because the endpoint failed), changed, reconfigured or missing documents. Documents run
 ``settings.concurrency`` at a time (with the model backend: requests in flight
 are held to it, and a few more documents are prepared meanwhile, see
 :func:`_local_runner`); outputs do not depend on the order they finish in.
