@@ -115,3 +115,35 @@ def test_an_invented_figure_is_repaired_not_degraded(tmp_path: Path) -> None:
     items = summary["achievements"]
     assert items and all("999" not in it["summary"] for it in items)
     assert summary["metadata"]["degraded_units"] == 0
+
+
+def test_accept_degraded_keeps_them_and_an_unchanged_rerun_redoes_them(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(3):
+        (src / f"d{k}.txt").write_text(
+            f"某县2023年法治政府建设情况报告\n一、主要成效\n一是加强执法监督，检查{k + 2}次。\n",
+            encoding="utf-8",
+        )
+    out = tmp_path / "out"
+
+    def settings(fake: FakeOpenAI) -> Settings:
+        return Settings(
+            backend="llm", base_url=fake.base_url, model="fake-model", cache=False,
+            cache_dir=tmp_path / "cache", chunk_units=8, max_retries=1,
+        )  # fmt: skip
+
+    with FakeOpenAI(default=status(500)) as fake:  # one endpoint (one URL): down, then back
+        first = summarize_folder([src], out, settings=settings(fake))
+        assert [o.status for o in first.outcomes] == ["degraded"] * 3
+        assert len(first.degraded) == 3
+        fake.default = auto_units()
+        sent = len(fake.chat_requests)
+        kept = summarize_folder([src], out, settings=settings(fake), accept_degraded=True)
+        assert len(fake.chat_requests) == sent, "an accepted degraded document was sent again"
+        assert len(kept.accepted_degraded) == 3 and kept.degraded == [] and not kept.failed
+        assert all(o.label == "skipped (degraded, accepted)" for o in kept.outcomes)
+        redone = summarize_folder([src], out, settings=settings(fake))
+        assert len(fake.chat_requests) == sent + 3
+    assert [o.status for o in redone.outcomes] == ["ok"] * 3
+    assert redone.redo_reasons() == {"degraded": 3}
