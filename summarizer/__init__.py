@@ -99,6 +99,8 @@ def summarize_folder(
     settings: Settings | None = None,
     engine: str = "local",
     ray_address: str | None = None,
+    accept_degraded: bool = False,
+    redo: bool = False,
     **overrides: Any,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir`` (a session of one call).
@@ -115,6 +117,9 @@ def summarize_folder(
         engine: ``local`` (threads in this process) or ``ray`` (Ray Data; needs
             the ``ray`` extra).
         ray_address: the Ray cluster for ``engine="ray"`` (default: a local Ray).
+        accept_degraded: keep documents a previous run left degraded (some units
+            fell back because the endpoint failed) instead of redoing them.
+        redo: redo every document, finished or not.
         **overrides: settings fields to change, e.g. ``backend="rules"``.
 
     Returns:
@@ -124,7 +129,14 @@ def summarize_folder(
         ConfigError: an unknown engine, a bad setting or override.
     """
     with Summarizer(settings, **overrides) as session:
-        return session.summarize_folder(paths, out_dir, engine=engine, ray_address=ray_address)
+        return session.summarize_folder(
+            paths,
+            out_dir,
+            engine=engine,
+            ray_address=ray_address,
+            accept_degraded=accept_degraded,
+            redo=redo,
+        )
 
 
 def panel(

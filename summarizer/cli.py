@@ -26,15 +26,34 @@ log = logging.getLogger("summarizer")
 _LIBRARY_LOGGERS = ("instructor", "httpx", "httpcore", "openai")
 
 
+class _OwnLogsOnly(logging.Filter):
+    """Without ``-v``: below WARNING, only this package's records pass, whatever a
+    library calls its logger (``httpx2``, ``httpcore2``, ``urllib3``...)."""
+
+    verbose = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose or record.levelno >= logging.WARNING:
+            return True
+        return record.name == "summarizer" or record.name.startswith("summarizer.")
+
+
+_FILTER = _OwnLogsOnly()
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:  # the one basicConfig made, not a host's
+        if type(handler) is logging.StreamHandler and _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
     _library_logging(debug=bool(verbose))
 
 
 def _library_logging(*, debug: bool) -> None:
+    _FILTER.verbose = debug
     for name in _LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
@@ -200,6 +219,14 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
     default=None,
     help="Ray cluster for --engine ray: auto, ray://HOST:10001 (default: a local Ray).",
 )
+@click.option(
+    "--accept-degraded",
+    is_flag=True,
+    default=False,
+    help="Keep documents a previous run left degraded (some units fell back because the "
+    "endpoint failed) instead of redoing them.",
+)
+@click.option("--redo", is_flag=True, default=False, help="Redo every document, finished or not.")
 @model_options
 @log_options
 @click.pass_context
@@ -209,6 +236,8 @@ def run(
     out_dir: Path,
     engine: str,
     ray_address: str | None,
+    accept_degraded: bool,
+    redo: bool,
     **opts: Any,
 ) -> None:
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
@@ -217,8 +246,11 @@ def run(
     offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
     (one row per item), OUT/manifest.jsonl and OUT/report.md. Run it again
     with the same OUT to resume: finished documents are skipped (no model
-    calls), failed or changed ones are redone. Exits 1 when any document
-    failed (the others are still written).
+    calls); failed, changed and degraded ones (some units fell back because
+    the endpoint failed) are redone, and so is everything made under another
+    configuration (model, sampling, prompts, package version). Exits 1 when
+    any document failed, 3 when none failed but some are degraded (the others
+    are still written); the last line says so.
     """
     from .batch.progress import ProgressReporter
     from .session import Summarizer
@@ -231,14 +263,27 @@ def run(
             on_progress=progress,
             engine=engine,
             ray_address=ray_address,
+            accept_degraded=accept_degraded,
+            redo=redo,
         )
     if not quiet:
         click.echo(
-            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx)",
+            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx); "
+            + result.reuse_line(),
+            err=True,
+        )
+    if result.degraded:  # the last line, even with -q: the run is not done
+        first = result.degraded[0].degraded_reason or "the endpoint failed"
+        click.echo(
+            f"{len(result.degraded)} of {len(result.outcomes)} documents degraded (the "
+            f"endpoint failed; first: {first}): run the same command again to resume them "
+            "(--accept-degraded keeps them as they are)",
             err=True,
         )
     if result.failed:
         ctx.exit(1)
+    if result.degraded:
+        ctx.exit(3)
 
 
 @app.command(name="eval")

@@ -44,7 +44,8 @@ class ModelCallError(ModelError):
     Attributes:
         usage: tokens, calls and seconds spent on every attempt.
         reasons: the last validation errors (or the transport/HTTP failure).
-        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
+        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``
+            | ``endpoint_down`` (not sent: the endpoint's circuit breaker is open).
         last_raw: text of the model's last answer (JSON content or tool-call
             arguments), e.g. to read it leniently; None if no answer arrived.
     """

@@ -180,6 +180,8 @@ def summarize_document(
             prompt_version=result.prompt_version,
             model_scope=result.model_scope,
             usage=result.usage,
+            degraded_units=result.degraded_units,
+            degraded_reason=result.degraded_reason,
             estimated_tokens=result.estimated_tokens,
             calls=result.calls,
             timings={k: round(v, 4) for k, v in timings.items()},

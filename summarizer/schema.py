@@ -48,7 +48,10 @@ ValidationCode = Literal[
     "ungrounded_indicator_name",  # an indicator name the model gave is not in the unit: rejected
 ]
 #: Why a model call failed (:class:`summarizer.errors.ModelCallError`).
-ModelCallKind = Literal["validation", "truncated", "transport", "status", "response"]
+#: ``endpoint_down``: not sent, the endpoint's circuit breaker is open
+ModelCallKind = Literal[
+    "validation", "truncated", "transport", "status", "response", "endpoint_down"
+]
 
 
 class _Model(BaseModel):
@@ -172,6 +175,25 @@ class RunMetadata(_Model):
         ),
     )
     usage: Usage = Field(default_factory=Usage)
+    degraded_units: int = Field(
+        default=0,
+        description=(
+            "Units sent to the model that got no usable answer because the endpoint failed "
+            "(errors, refusals, unusable answers, circuit breaker open); their items fell back "
+            "to rules. A document with any is 'degraded' in a batch manifest and redone by "
+            "the next run. A fallback chosen by validation (an invented figure) is not counted."
+        ),
+    )
+    degraded_reason: str | None = Field(
+        default=None, description="Why the endpoint failed (the first such failure)."
+    )
+    run_identity: str | None = Field(
+        default=None,
+        description=(
+            "Hash of the resolved configuration (package version, backend, resolved model, "
+            "scope, sampling, prompt and schema version) this summary was made with."
+        ),
+    )
     estimated_tokens: int | None = Field(
         default=None, description="Prompt + completion tokens estimated before any call."
     )

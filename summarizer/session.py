@@ -150,6 +150,8 @@ class Summarizer:
         engine: str = "local",
         ray_address: str | None = None,
         on_progress: Progress | None = None,
+        accept_degraded: bool = False,
+        redo: bool = False,
     ) -> BatchResult:
         """Summarise every document under ``paths`` into ``out_dir`` (see
         :func:`summarizer.summarize_folder`), with this session's backend.
@@ -168,4 +170,6 @@ class Summarizer:
             engine=engine,
             ray_address=ray_address,
             extractor=self.extractor,
+            accept_degraded=accept_degraded,
+            redo=redo,
         )

@@ -145,6 +145,26 @@ class Settings(BaseModel):
     tokens_per_minute: int = Field(
         default=0, ge=0, description="Most estimated prompt tokens sent per minute (0: off)."
     )
+    breaker_failures: int = Field(
+        default=5,
+        ge=0,
+        description="Consecutive failures (failed requests, unusable answers) after which the "
+        "endpoint is not called any more; units not sent fall back and their documents are "
+        "recorded degraded (0: never stop).",
+    )
+    breaker_cooldown: float = Field(
+        default=30.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds before a stopped endpoint is probed again.",
+    )
+    breaker_busy_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds of nothing but busy answers (HTTP 429 with Retry-After) after "
+        "which the endpoint is stopped too (0: never).",
+    )
     ray_connect_timeout: float = Field(
         default=30.0,
         gt=0,

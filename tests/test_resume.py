@@ -110,16 +110,15 @@ def test_changed_failed_and_missing_documents_are_redone(
     assert [json.loads(x)["doc_id"] for x in lines] == ["d0", "d1", "d2", "d3", "d4"]
     assert "9次" in lines[0]
 
-    # another backend or model is not "done" (the fingerprint differs)
-    assert batch_mod.settings_fingerprint(_rules(tmp_path)) == "rules"
-    llm = Settings(backend="llm", model="m", cache_dir=tmp_path / "cache")
-    assert batch_mod.settings_fingerprint(llm) == "llm:m:judgement"  # embedded: auto scope
-    assert batch_mod.settings_fingerprint(llm.with_(model_scope="all")) == "llm:m:all"
-    assert batch_mod.settings_fingerprint(llm.with_(base_url="http://h/v1")) == "llm:m:all"
-    monkeypatch.setattr(batch_mod, "settings_fingerprint", lambda s: "llm:other")
+    # another run identity is not "done"
+    from summarizer.batch import identity as identity_mod
+
+    monkeypatch.setattr(identity_mod, "run_identity", lambda parts: "llm-other")
+    monkeypatch.setattr(batch_mod, "run_identity", lambda parts: "llm-other")
     seen.clear()
     third = _run([src], out, _rules(tmp_path), spy)
     assert not any(o.skipped for o in third.outcomes) and len(seen) == 5
+    assert third.redo_reasons() == {"configuration changed (configuration)": 5}
 
 
 def test_a_killed_run_resumes_without_duplicates_or_resent_requests(tmp_path: Path) -> None:

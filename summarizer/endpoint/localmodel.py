@@ -272,7 +272,7 @@ class LocalServer:
         self.base_url = f"http://{self.host}:{self.port}/v1"
         fd, log_name = tempfile.mkstemp(prefix="summarizer-llama-", suffix=".log")
         self._log_path = Path(log_name)
-        logger.info("starting local model server: %s", " ".join(self.command()))
+        logger.debug("starting local model server: %s", self.command())
         with os.fdopen(fd, "wb") as log:
             self._proc = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
@@ -284,7 +284,7 @@ class LocalServer:
         except BaseException:
             self.stop()
             raise
-        logger.info("local model server ready at %s (model %s)", self.base_url, self.model)
+        logger.info("local model server: %s at %s", self.model, self.base_url)
         return self
 
     def _wait_ready(self) -> None:

@@ -97,3 +97,7 @@ class ExtractResult:
     estimated_tokens: int | None = None
     calls: list[CallRecord] = field(default_factory=list)
     model_scope: ResolvedScope | None = None  #: what the model was asked
+    #: units sent to the model that got no usable answer (the endpoint failed) and fell
+    #: back to rules; the document is then ``degraded``, not done
+    degraded_units: int = 0
+    degraded_reason: str | None = None  #: the first such failure

@@ -141,12 +141,15 @@ class LLMBackend:
         warnings: list[str] = []
         removed: list[ValidationNote] = []
         calls: list[CallRecord] = []
+        degraded, degraded_reason = 0, None
         for chunk, result in zip(chunks, results, strict=True):
             items.extend(result.items)
             removed.extend(result.removed)
             usage = usage + result.usage
-            if result.fallback:
+            if result.fallback:  # the endpoint gave no usable answer: degraded, not done
                 warnings.append(result.fallback)
+                degraded += len(chunk.unit_ids)
+                degraded_reason = degraded_reason or result.cause or result.fallback
             repaired = any(it.status != "ok" for it in result.items)
             calls.append(
                 CallRecord(
@@ -177,6 +180,8 @@ class LLMBackend:
             estimated_tokens=estimate,
             calls=calls,
             model_scope=endpoint.scope,
+            degraded_units=degraded,
+            degraded_reason=degraded_reason,
         )
 
     def _system_tokens(self, task: ModelTask, language: Language) -> int:

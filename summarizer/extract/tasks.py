@@ -62,6 +62,8 @@ class ChunkResult:
     fallback: str | None = None
     #: what was left out, with reasons (never silently)
     removed: list[ValidationNote] = field(default_factory=list)
+    #: why the endpoint gave no usable answer, when the chunk fell back (it is then degraded)
+    cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +139,16 @@ class ModelTask(ABC):
         except ModelError as e:
             usage = e.usage if isinstance(e, ModelCallError) else Usage()
             recovered = self.recover(e, chunk)
+            kind = e.kind if isinstance(e, ModelCallError) else ""
+            if kind == "validation":  # the breaker counts answers not usable even leniently
+                client.answer_usable(recovered is not None, "unusable answer after re-asks")
             if recovered is None:
                 reason = f"chunk {chunk.index} ({', '.join(chunk.unit_ids)}): {e}; used rules"
-                log.warning(reason)
-                return ChunkResult(_fallback(units, outline, reason), usage, fallback=reason)
+                # once the breaker is open it has said why, once: the chunks it stops are debug
+                log.log(logging.DEBUG if kind == "endpoint_down" else logging.WARNING, reason)
+                return ChunkResult(
+                    _fallback(units, outline, reason), usage, fallback=reason, cause=str(e)
+                )
             answer, reasked = recovered, True
         log.debug("chunk %d: %d units in %.1f s", chunk.index, len(units), time.perf_counter() - t)
         items, removed = self.items(answer, units, outline, call, reasked=reasked)

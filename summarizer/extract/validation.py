@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
@@ -190,19 +189,19 @@ def answer_problems(
     return problems
 
 
-def _terms(text: str) -> set[str]:
-    """CJK character bigrams and lowercased Latin words of 3+ letters."""
-    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    terms = {a + b for a, b in pairwise(cjk)}
-    word = ""
-    for c in text.lower() + " ":
-        if c.isascii() and c.isalpha():
-            word += c
-        else:
-            if len(word) >= 3:
-                terms.add(word)
-            word = ""
-    return terms
+_CJK = re.compile("[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile("[a-z]{3,}")  #: of the lowercased text: ASCII letters only
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> frozenset[str]:
+    """CJK character bigrams (of the CJK characters in order) and lowercased Latin words
+    of 3+ letters. Cached: a unit's text is checked on every answer and repair."""
+    cjk = "".join(_CJK.findall(text))
+    terms = {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+    terms.update(_LATIN_WORD.findall(text.lower()))
+    return frozenset(terms)
 
 
 def relevance_problem(unit_id: str, summary: str, unit_text: str) -> str | None:
@@ -210,8 +209,8 @@ def relevance_problem(unit_id: str, summary: str, unit_text: str) -> str | None:
     terms = _terms(summary)
     if not terms:
         return f"{unit_id}: the summary is empty; write one sentence about {unit_id}"
-    cjk_unit = sum("\u4e00" <= c <= "\u9fff" for c in unit_text) > len(unit_text) / 3
-    if cjk_unit and sum(c.isascii() and c.isalpha() for c in summary) > 8:
+    cjk_unit = len(_CJK.findall(unit_text)) > len(unit_text) / 3
+    if cjk_unit and len(_LATIN_LETTER.findall(summary)) > 8:
         return f"{unit_id}: write the summary in Chinese, the language of {unit_id}"
     shared = len(terms & _terms(unit_text)) / len(terms)
     if shared < MIN_SHARED:
