@@ -132,3 +132,54 @@ def test_a_yearly_flow_in_a_five_year_passage_is_a_sum() -> None:
     got = named("五年来，城镇新增就业1.5万人，常住人口城镇化率达到60%。", year=2030)
     assert got["1.5万人"].period == "2026-2030"  # type: ignore[union-attr]
     assert got["60%"].period == "2030"  # type: ignore[union-attr]
+
+
+def test_a_verb_of_attainment_is_no_part_of_the_name() -> None:
+    got = named("全市建成数据中心算力规模800P，城市建成区面积达到60平方公里。")
+    assert got["800P"].name == "数据中心算力规模"  # type: ignore[union-attr]
+    assert got["60平方公里"].name == "城市建成区面积"  # type: ignore[union-attr]
+
+
+def test_a_list_shares_the_tail_of_its_last_part() -> None:
+    got = named("接待本地游客、境外游客人次分别增长6%、9%。")
+    assert got["6%"].name == "接待本地游客人次"  # type: ignore[union-attr]
+    assert got["9%"].name == "境外游客人次"  # type: ignore[union-attr]
+    got = named("用能权、排污权交易规模分别增长40%、25%。")
+    assert got["40%"].name == "用能权交易规模"  # type: ignore[union-attr]
+    assert got["25%"].name == "排污权交易规模"  # type: ignore[union-attr]
+    # parts that are whole names share nothing
+    got = named("一般公共预算收入、税收收入分别增长4%、3%。")
+    assert got["4%"].name == "一般公共预算收入"  # type: ignore[union-attr]
+    assert got["3%"].name == "税收收入"  # type: ignore[union-attr]
+
+
+def test_shares_of_a_fenbie_list_go_to_each_name() -> None:
+    got = named("数字产业、新材料产业增加值分别增长9%、11%，占规模以上工业比重分别达到15%、22%。")
+    assert got["15%"].name == "数字产业增加值占规模以上工业比重"  # type: ignore[union-attr]
+    assert got["22%"].name == "新材料产业增加值占规模以上工业比重"  # type: ignore[union-attr]
+    assert got["22%"].measure == "level"  # type: ignore[union-attr]
+
+
+def test_a_rate_after_an_untagged_figure_is_not_the_earlier_name() -> None:
+    got = named("涉农贷款余额300亿元、增长9%，注册各类合作社1.2万家、增长3%。")
+    assert got["9%"].name == "涉农贷款余额"  # type: ignore[union-attr]
+    assert got["1.2万家"] is None
+    assert got["3%"] is None
+
+
+def test_a_breakdown_after_qizhong_is_a_part_of_the_indicator() -> None:
+    got = named("全社会固定资产投资完成30亿元，增长20%，其中民间投资主体完成18亿元，增长25%。")
+    assert got["18亿元"].name == "民间投资主体固定资产投资"  # type: ignore[union-attr]
+    assert got["18亿元"].canonical is None  # type: ignore[union-attr]
+    assert got["25%"].name == "民间投资主体固定资产投资"  # type: ignore[union-attr]
+    # a breakdown into counted things is none
+    got = named("全社会固定资产投资完成30亿元，其中新开工12个。")
+    assert got["12个"] is None
+
+
+def test_a_ratio_of_the_last_head_is_the_last_names_ratio() -> None:
+    got = named("全省研发经费投入增长12%、投入强度达到2.1%。")
+    assert got["2.1%"].name == "研发经费投入强度"  # type: ignore[union-attr]
+    assert got["2.1%"].canonical == "rd_intensity"  # type: ignore[union-attr]
+    got = named("接待游客800万人次，游客花费90亿元。")
+    assert got["90亿元"].name == "游客花费"  # type: ignore[union-attr]

@@ -106,14 +106,15 @@ _TO = frozenset(["到", "至", "为"])
 _HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成 实现")
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
-_RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
+_RATIO_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)")
+_RATIO_NAME_RE = re.compile(f"{_RATIO_RE.pattern}$")
 _MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
 _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
     r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
-    r"|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+    r"|建成(?!区)|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
 )
 _YEAR_OF_RE = re.compile(
     r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
@@ -145,6 +146,7 @@ class _Words:
     empty: bool  #: only verbs / separators: the figure continues the last name
     verbs: frozenset[str]
     base: bool  #: the starting value of a change (由X, 较…末的X)
+    part: str | None = None  #: 其中X with X naming no indicator: a part of the last one
 
 
 def _read_words(frag: str, vocab: Vocabulary) -> _Words:
@@ -171,9 +173,11 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
                 s = s[: -len(w)].rstrip()
                 changed = True
                 break
+    breakdown = False
     while s:
         m = _LEAD_RE.match(s)
         if m and m.end() > 0:
+            breakdown = breakdown or m[0] == "其中"
             if m[0] in _LEAD_VERBS:
                 verbs.add(m[0])
             s = s[m.end() :]
@@ -199,7 +203,32 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         and any(name.endswith(h) for h in vocab.heads)
         and not any(w in name for w in vocab.not_indicator)
     )
-    return _Words(name if ok else None, False, frozenset(verbs), base)
+    if ok:
+        return _Words(name, False, frozenset(verbs), base)
+    part = s if breakdown and len(s) >= 2 and "、" not in s else None
+    return _Words(None, False, frozenset(verbs), base, part)
+
+
+def _shared_tail(prev: str, last: str, vocab: Vocabulary) -> str:
+    """What the last part of ``A、B<tail>`` adds that ``A`` shares, when no shared head says.
+
+    ``接待省外游客、入境过夜游客人次``: A's last word (游客) stands in B, what follows it
+    (人次) is shared. ``绿电、绿证交易规模``: A names nothing measurable by itself; the
+    parts of such a list are parallel modifiers of one length (城镇、农村; 绿电、绿证),
+    so B past A's length (交易规模) is shared when it ends with a head.
+    """
+    for k in range(min(len(prev), len(last)), 1, -1):
+        at = last.find(prev[-k:])
+        if at >= 0 and at + k < len(last):
+            return last[at + k :]
+    tail = last[len(prev) :]
+    if (
+        not any(prev.endswith(h) for h in vocab.heads)
+        and len(tail) >= 2
+        and any(tail.endswith(h) for h in vocab.heads)
+    ):
+        return tail
+    return ""
 
 
 def _split_names(name: str, vocab: Vocabulary) -> list[str]:
@@ -221,9 +250,13 @@ def _split_names(name: str, vocab: Vocabulary) -> list[str]:
         shared = last[cut:]
     else:
         shared = next((h for h in vocab.shared_heads if last.endswith(h) and last != h), "")
+    if not shared:
+        shared = _shared_tail(parts[-2], last, vocab)
     names = []
     for p in parts[:-1]:
-        names.append(p if shared and p.endswith(shared) else p + shared)
+        # 数字产业、新材料产业增加值: the part already ends with the head's first word
+        overlap = next((k for k in range(len(shared), 0, -1) if p.endswith(shared[:k])), 0)
+        names.append(p + shared[overlap:])
     names.append(last)
     return names
 
@@ -306,6 +339,30 @@ def _continues(subject: str, subject_unit: str, unit: str) -> bool:
     )
 
 
+def _continued(name: str, subject: str | None, vocab: Vocabulary) -> str:
+    """A ratio of the last name's head is the last name's ratio.
+
+    ``研发经费投入增长25%、投入强度达到1.4%``: 投入强度 is the 研发经费投入's; not
+    ``接待游客…，游客花费…`` (花费 is a quantity of its own, not a ratio).
+    """
+    if subject is None or name in vocab.canonical:
+        return name
+    for k in range(min(len(subject) - 1, len(name) - 1), 1, -1):
+        head = subject[-k:]
+        if head in vocab.heads and name.startswith(head) and _RATIO_RE.fullmatch(name[k:]):
+            return subject[:-k] + name
+    return name
+
+
+def _whole(subject: str, vocab: Vocabulary) -> str | None:
+    """The indicator a name is a part of: its longest ending that is a name or a head."""
+    for i in range(1, len(subject) - 1):
+        tail = subject[i:]
+        if tail in vocab.canonical or (tail in vocab.heads and tail not in vocab.too_generic):
+            return tail
+    return None
+
+
 def _bounds(text: str, lo: int, hi: int, pos: int, stops: str) -> tuple[int, int]:
     s = pos
     while s > lo and text[s - 1] not in stops:
@@ -350,6 +407,7 @@ def tag_figures(
     sentence_key: tuple[int, int] | None = None
     sentence_names: list[str] = []  # names of the sentence's tagged figures, each once
     pending: list[str] = []  # names of a 分别 list still waiting for their figures
+    listed: list[str] = []  # the names of the sentence's last 分别 list
     prev_end = -1
     prev_unit = ""
     prev_words: _Words | None = None
@@ -365,6 +423,7 @@ def tag_figures(
             sentence_key, subject = sent, None
             sentence_names = []
             pending = []
+            listed = []
         frag_start = max(clause[0], prev_end) if prev_end > clause[0] else clause[0]
         if (
             frag_start == prev_end
@@ -390,20 +449,28 @@ def tag_figures(
         elif words.name is not None and words.name.startswith("占") and subject is not None:
             # 高技术制造业增加值增长12%，占规模以上工业比重21.7%: a share of the last name
             share = strip_jurisdiction(words.name[1:], v)
-            name = f"{subject}占{share}"
-            name += "" if _RATIO_NAME_RE.search(name) else "比重"
-            pending = []
+            share += "" if _RATIO_NAME_RE.search(share) else "比重"
+            if len(listed) > 1 and "分别" in text[clause[0] : clause[1]]:
+                # 甲、乙增加值分别增长…，占工业比重分别为…: a share of each, in order
+                name, pending = f"{listed[0]}占{share}", [f"{n}占{share}" for n in listed[1:]]
+            else:
+                name, pending = f"{subject}占{share}", []
         elif words.name is not None:
             names = _split_names(words.name, v)
             if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
-                name, pending = names[0], names[1:]
+                name, pending, listed = names[0], names[1:], names
             else:
-                name = words.name
+                name = _continued(words.name, subject, v)
                 pending = []
+        elif words.part is not None and subject is not None:
+            # 固定资产投资完成20亿元，其中民间完成9亿元: that part of the last indicator
+            whole = _whole(subject, v)
+            if whole and _continues(subject, subject_unit, unit):
+                name = words.part + whole
         elif words.empty:
             if pending:
                 name = pending.pop(0)
-            elif "分别" in words.verbs and len(sentence_names) > 1:
+            elif "分别" in words.verbs and len(sentence_names) > 1 and not listed:
                 # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the last names, in order
                 n = sum(1 for a, _, _ in figures[i:] if clause[0] <= a < clause[1])
                 n = min(max(n, 2), len(sentence_names))
@@ -414,6 +481,9 @@ def tag_figures(
         if name is None and model_names:
             name = model_names.get((start, end))
         if name is None:
+            if not words.empty:
+                # 贷款余额800亿元，经营主体20万户、增长6%: the rate is of the untagged figure
+                subject = None
             continue
         subject, subject_unit = name, unit
         if name not in sentence_names:
