@@ -17,7 +17,14 @@ The rules read the words right before each figure, inside its clause:
   whose words name nothing (only verbs) takes the last name of its sentence.
 - **lists with 分别** (``城市、县城建成区面积分别提高8.3%、5%``,
   ``接待游客…、旅游花费…，分别增长32.9%、41.6%``): the names are split at ``、``,
-  share the common head, and go to the figures in order.
+  share the common head, and go to the figures in order (a shared tail that no head
+  of the vocabulary names is read off the last part: ``本地、境外游客人次``). A share
+  after such a list (``…，占工业比重分别为…``) is each name's share, in order.
+- **parts and ratios of the last name** (``其中民间完成9亿元`` is that part of the last
+  indicator; ``研发经费投入…、投入强度…`` is the 研发经费投入's ratio).
+- **a rate belongs to the figure right before it**: after a figure that names
+  something the rules do not tag (``经营主体20万户、增长6%``), a bare rate takes no
+  earlier name.
 - **a counted object is no indicator** (``304个项目完成投资2929亿元``): a name
   glued to a count right before it describes those things, not the jurisdiction.
 - **measure**: a change verb (``增长 下降 提高 增加 涨幅…``) not followed by
@@ -41,6 +48,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from ..schema import Indicator, Item
+from .indicator_names import RATIO_RE, continued_name, split_names, whole_of
 from .vocabulary import Vocabulary, canonical_key, load_vocabulary, strip_jurisdiction
 
 __all__ = [
@@ -106,8 +114,7 @@ _TO = frozenset(["到", "至", "为"])
 _HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成 实现")
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
-_RATIO_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)")
-_RATIO_NAME_RE = re.compile(f"{_RATIO_RE.pattern}$")
+_RATIO_NAME_RE = re.compile(f"{RATIO_RE.pattern}$")
 _MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
 _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
@@ -209,58 +216,6 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
     return _Words(None, False, frozenset(verbs), base, part)
 
 
-def _shared_tail(prev: str, last: str, vocab: Vocabulary) -> str:
-    """What the last part of ``A、B<tail>`` adds that ``A`` shares, when no shared head says.
-
-    ``接待省外游客、入境过夜游客人次``: A's last word (游客) stands in B, what follows it
-    (人次) is shared. ``绿电、绿证交易规模``: A names nothing measurable by itself; the
-    parts of such a list are parallel modifiers of one length (城镇、农村; 绿电、绿证),
-    so B past A's length (交易规模) is shared when it ends with a head.
-    """
-    for k in range(min(len(prev), len(last)), 1, -1):
-        at = last.find(prev[-k:])
-        if at >= 0 and at + k < len(last):
-            return last[at + k :]
-    tail = last[len(prev) :]
-    if (
-        not any(prev.endswith(h) for h in vocab.heads)
-        and len(tail) >= 2
-        and any(tail.endswith(h) for h in vocab.heads)
-    ):
-        return tail
-    return ""
-
-
-def _split_names(name: str, vocab: Vocabulary) -> list[str]:
-    """``城市、县城建成区面积`` -> both names with the shared head; ``城乡…`` -> 城镇…, 农村…."""
-    m = re.match(r"^一、?二、?三产(业)?(.+)$", name)
-    if m:
-        return [f"{n}产{m[1] or ''}{m[2]}" for n in ("一", "二", "三")]
-    parts = [p for p in re.split("[、]", name) if p]
-    if len(parts) == 1 and "和" in name:
-        parts = [p for p in name.split("和") if p]
-    if len(parts) == 1:
-        if name.startswith("城乡") and len(name) > 4:
-            return ["城镇" + name[2:], "农村" + name[2:]]
-        return parts
-    last = parts[-1]
-    shared = ""
-    cut = len(parts[-2])
-    if len(last) > cut and any(last[cut:].startswith(h) for h in vocab.shared_heads):
-        shared = last[cut:]
-    else:
-        shared = next((h for h in vocab.shared_heads if last.endswith(h) and last != h), "")
-    if not shared:
-        shared = _shared_tail(parts[-2], last, vocab)
-    names = []
-    for p in parts[:-1]:
-        # 数字产业、新材料产业增加值: the part already ends with the head's first word
-        overlap = next((k for k in range(len(shared), 0, -1) if p.endswith(shared[:k])), 0)
-        names.append(p + shared[overlap:])
-    names.append(last)
-    return names
-
-
 # --- periods ----------------------------------------------------------------------------
 
 
@@ -337,30 +292,6 @@ def _continues(subject: str, subject_unit: str, unit: str) -> bool:
         "rate",
         _unit_class(subject_unit),
     )
-
-
-def _continued(name: str, subject: str | None, vocab: Vocabulary) -> str:
-    """A ratio of the last name's head is the last name's ratio.
-
-    ``研发经费投入增长25%、投入强度达到1.4%``: 投入强度 is the 研发经费投入's; not
-    ``接待游客…，游客花费…`` (花费 is a quantity of its own, not a ratio).
-    """
-    if subject is None or name in vocab.canonical:
-        return name
-    for k in range(min(len(subject) - 1, len(name) - 1), 1, -1):
-        head = subject[-k:]
-        if head in vocab.heads and name.startswith(head) and _RATIO_RE.fullmatch(name[k:]):
-            return subject[:-k] + name
-    return name
-
-
-def _whole(subject: str, vocab: Vocabulary) -> str | None:
-    """The indicator a name is a part of: its longest ending that is a name or a head."""
-    for i in range(1, len(subject) - 1):
-        tail = subject[i:]
-        if tail in vocab.canonical or (tail in vocab.heads and tail not in vocab.too_generic):
-            return tail
-    return None
 
 
 def _bounds(text: str, lo: int, hi: int, pos: int, stops: str) -> tuple[int, int]:
@@ -456,15 +387,15 @@ def tag_figures(
             else:
                 name, pending = f"{subject}占{share}", []
         elif words.name is not None:
-            names = _split_names(words.name, v)
+            names = split_names(words.name, v)
             if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
                 name, pending, listed = names[0], names[1:], names
             else:
-                name = _continued(words.name, subject, v)
+                name = continued_name(words.name, subject, v)
                 pending = []
         elif words.part is not None and subject is not None:
             # 固定资产投资完成20亿元，其中民间完成9亿元: that part of the last indicator
-            whole = _whole(subject, v)
+            whole = whole_of(subject, v)
             if whole and _continues(subject, subject_unit, unit):
                 name = words.part + whole
         elif words.empty:
