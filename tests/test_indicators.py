@@ -138,6 +138,8 @@ def test_a_verb_of_attainment_is_no_part_of_the_name() -> None:
     got = named("全市建成数据中心算力规模800P，城市建成区面积达到60平方公里。")
     assert got["800P"].name == "数据中心算力规模"  # type: ignore[union-attr]
     assert got["60平方公里"].name == "城市建成区面积"  # type: ignore[union-attr]
+    got = named("污水管网建成率达到96%。")
+    assert got["96%"].name == "污水管网建成率"  # type: ignore[union-attr]
 
 
 def test_a_list_shares_the_tail_of_its_last_part() -> None:
@@ -165,6 +167,14 @@ def test_a_rate_after_an_untagged_figure_is_not_the_earlier_name() -> None:
     assert got["9%"].name == "涉农贷款余额"  # type: ignore[union-attr]
     assert got["1.2万家"] is None
     assert got["3%"] is None
+    # a figure in between that can be the same thing's does not break the subject
+    got = named("全县生产总值完成60亿元，按可比价格计算上升8%，年均增长4%。")
+    assert got["4%"].name == "生产总值"  # type: ignore[union-attr]
+
+
+def test_things_listed_with_fenbie_before_a_head_are_no_indicator() -> None:
+    got = named("甲公司、乙公司、丙厂分别实现税收2亿元、1亿元、0.5亿元。")
+    assert all(t is None for t in got.values())
 
 
 def test_a_breakdown_after_qizhong_is_a_part_of_the_indicator() -> None:
@@ -183,3 +193,20 @@ def test_a_ratio_of_the_last_head_is_the_last_names_ratio() -> None:
     assert got["2.1%"].canonical == "rd_intensity"  # type: ignore[union-attr]
     got = named("接待游客800万人次，游客花费90亿元。")
     assert got["90亿元"].name == "游客花费"  # type: ignore[union-attr]
+
+
+def test_a_second_fenbie_clause_goes_back_to_the_list() -> None:
+    got = named("城乡居民人均可支配收入分别达到41000元和19000元，分别增长6.1%、7.3%。")
+    assert got["6.1%"].name == "城镇居民人均可支配收入"  # type: ignore[union-attr]
+    assert got["7.3%"].name == "农村居民人均可支配收入"  # type: ignore[union-attr]
+    assert got["7.3%"].measure == "change"  # type: ignore[union-attr]
+
+
+def test_fenbie_after_a_thing_the_rules_do_not_name() -> None:
+    got = named("全年接待游客500万人次，实现综合效益20亿元，分别增长12%、15%。")
+    assert got["12%"].name == "接待游客"  # type: ignore[union-attr]
+    assert got["15%"] is None
+    # two amounts of one name are two things; a count before them is not among the last
+    got = named("全市设立银行12家，金融机构存贷款余额分别达90亿元、60亿元，分别增长8%、5%。")
+    assert got["8%"].name == "金融机构存贷款余额"  # type: ignore[union-attr]
+    assert got["5%"].name == "金融机构存贷款余额"  # type: ignore[union-attr]

@@ -121,7 +121,7 @@ _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
     r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
-    r"|建成(?!区)|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+    r"|建成(?![区率])|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
 )
 _YEAR_OF_RE = re.compile(
     r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
@@ -209,6 +209,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         and name not in vocab.too_generic
         and any(name.endswith(h) for h in vocab.heads)
         and not any(w in name for w in vocab.not_indicator)
+        and "分别" not in name  # 甲、乙分别实现税收: the things listed are named, no indicator
     )
     if ok:
         return _Words(name, False, frozenset(verbs), base)
@@ -294,6 +295,22 @@ def _continues(subject: str, subject_unit: str, unit: str) -> bool:
     )
 
 
+def _things(stated: Sequence[tuple[int, str | None, str]], clause: int) -> list[str | None]:
+    """The things stated before a clause, in order (None where the rules name none).
+
+    Rates of change right after a figure of the same name (``生产总值100亿元、增长6%``)
+    add no thing; two amounts of one name (``存贷款余额分别达90亿元、60亿元``) are two.
+    """
+    out: list[str | None] = []
+    for c, name, unit in stated:
+        if c >= clause:
+            break
+        same = bool(out) and name is not None and out[-1] == name
+        if not (same and _unit_class(unit) == "rate"):
+            out.append(name)
+    return out
+
+
 def _bounds(text: str, lo: int, hi: int, pos: int, stops: str) -> tuple[int, int]:
     s = pos
     while s > lo and text[s - 1] not in stops:
@@ -335,9 +352,10 @@ def tag_figures(
     tags: list[IndicatorTag | None] = [None] * len(figures)
     subject: str | None = None
     subject_unit = ""
+    subject_amount = ""  # the unit of the last amount (not a rate) stated of the subject
     sentence_key: tuple[int, int] | None = None
-    sentence_names: list[str] = []  # names of the sentence's tagged figures, each once
-    pending: list[str] = []  # names of a 分别 list still waiting for their figures
+    stated: list[tuple[int, str | None, str]] = []  # the sentence's figures: clause, name, unit
+    pending: list[str | None] = []  # names of a 分别 list still waiting for their figures
     listed: list[str] = []  # the names of the sentence's last 分别 list
     prev_end = -1
     prev_unit = ""
@@ -352,7 +370,7 @@ def tag_figures(
         clause = _bounds(text, sent[0], sent[1], start, _CLAUSE_END)
         if sent != sentence_key:
             sentence_key, subject = sent, None
-            sentence_names = []
+            stated = []
             pending = []
             listed = []
         frag_start = max(clause[0], prev_end) if prev_end > clause[0] else clause[0]
@@ -401,24 +419,34 @@ def tag_figures(
         elif words.empty:
             if pending:
                 name = pending.pop(0)
-            elif "分别" in words.verbs and len(sentence_names) > 1 and not listed:
-                # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the last names, in order
+            elif "分别" in words.verbs and len(earlier := _things(stated, clause[0])) > 1:
+                # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the things stated
+                # before, in order; one the rules do not name (实现效益5亿元) gets no name
                 n = sum(1 for a, _, _ in figures[i:] if clause[0] <= a < clause[1])
-                n = min(max(n, 2), len(sentence_names))
-                name, pending = sentence_names[-n], sentence_names[-n + 1 :]
+                n = min(max(n, 2), len(earlier))
+                name, pending = earlier[-n], earlier[-n + 1 :]
             elif subject is not None and _continues(subject, subject_unit, unit):
                 name = subject
         prev_end, prev_unit, prev_words, prev_tag = end, unit, words, None
         if name is None and model_names:
             name = model_names.get((start, end))
+        stated.append((clause[0], name, unit))
         if name is None:
-            if not words.empty:
-                # 贷款余额800亿元，经营主体20万户、增长6%: the rate is of the untagged figure
+            amount = _unit_class(unit)
+            if (
+                not words.empty
+                and amount != "rate"
+                and (not subject_amount or amount != _unit_class(subject_amount))
+            ):
+                # 贷款余额800亿元，经营主体20万户、增长6%: a figure of another thing in
+                # between; the rate after it is that thing's, not the earlier name's
                 subject = None
             continue
+        if name != subject:
+            subject_amount = ""
         subject, subject_unit = name, unit
-        if name not in sentence_names:
-            sentence_names.append(name)
+        if _unit_class(unit) != "rate":
+            subject_amount = unit
         measure: Measure = "level"
         if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & _TO):
             measure = "change"
