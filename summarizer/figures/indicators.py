@@ -407,7 +407,7 @@ def tag_figures(
         elif words.name is not None:
             names = split_names(words.name, v)
             if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
-                name, pending, listed = names[0], names[1:], names
+                name, pending, listed = names[0], [*names[1:]], names
             else:
                 name = continued_name(words.name, subject, v)
                 pending = []
