@@ -36,6 +36,8 @@ The rules read the words right before each figure, inside its clause:
   cumulative and held-steady values cover the range (``Y-4``–``Y`` reviewed,
   ``Y+1``–``Y+5`` planned), levels reached the end year; the base of
   ``由X提高到Y`` / ``较…末的X`` is the year before the period.
+  (``indicator_periods.py``; ``indicator_names.py`` completes names from the names
+  around them.)
 
 May import: ``summarizer.errors`` and ``summarizer.schema``.
 """
@@ -45,10 +47,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from ..schema import Indicator, Item
 from .indicator_names import RATIO_RE, continued_name, split_names, whole_of
+from .indicator_periods import TO, Kind, Measure, five_year, in_target_passage, period_of
 from .vocabulary import Vocabulary, canonical_key, load_vocabulary, strip_jurisdiction
 
 __all__ = [
@@ -67,9 +70,6 @@ __all__ = [
 #: written in the unit, or its figure is not the unit's).
 INDICATOR_NAMED: Final = "indicator_named"
 INDICATOR_REJECTED: Final = "ungrounded_indicator_name"
-
-Measure = Literal["level", "change"]
-Kind = Literal["actual", "target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +110,9 @@ _TRAIL = tuple(
 _CHANGE = _words(
     "增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅 翻 翻了 新增"
 )
-_TO = frozenset(["到", "至", "为"])
-_HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成 实现")
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
 _RATIO_NAME_RE = re.compile(f"{RATIO_RE.pattern}$")
-_MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
 #: Words before a name that still say how the value is counted (累计接待游客…).
 _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
@@ -131,15 +128,6 @@ _COUNT_UNITS = _words("个 项 家 户 座 所 条 处 批 类 件 宗 名 位 �
 _BASE_CLAUSE_RE = re.compile(r"^(?:较|比|与)[^，。；]{0,14}?(?:末|初|底|同期|上年|去年)的$")
 _FOOTNOTE_RE = re.compile(r"[［\[]\d{1,3}[］\]]|[①-⑳]")
 _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
-_YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
-_YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
-_BY_YEAR_RE = re.compile(r"(?:到|至)((?:19|20)\d\d)年(?:底|末)?[，,]")
-_TARGET_CUE_RE = re.compile(r"(?:预期|主要)目标(?:任务)?(?:是|为)[:：]?")
-_FIVE_RE = re.compile(
-    r"五年(?!行动|规划|计划|规定|一次)|“?十[一二三四五六七八九]五”?(?:时期|期间|以来|末|规划目标)"
-    r"|(?:19|20)\d\d年?\s*(?:到|至|-|—|－)\s*(?:19|20)\d\d年"
-)
-_ANNUAL_RE = re.compile(r"(?:19|20)\d\d年(?!以来|起)|刚刚过去的|过去一年|今年|去年|全年|本年")
 _SENTENCE_END = "。！？；;!?\n"
 _CLAUSE_END = "，,：:"
 _MAX_NAME = 24
@@ -215,61 +203,6 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         return _Words(name, False, frozenset(verbs), base)
     part = s if breakdown and len(s) >= 2 and "、" not in s else None
     return _Words(None, False, frozenset(verbs), base, part)
-
-
-# --- periods ----------------------------------------------------------------------------
-
-
-def _in_target_passage(before: str) -> bool:
-    """Whether the figure stands in a ``主要预期目标是：…`` passage (up to its full stop)."""
-    cue = max((m.end() for m in _TARGET_CUE_RE.finditer(before)), default=-1)
-    return cue >= 0 and "。" not in before[cue:]
-
-
-def _five_year(before: str, section: str) -> bool:
-    """Whether the words before the figure (else the section heading) speak of five years."""
-    last_five = max((m.end() for m in _FIVE_RE.finditer(before)), default=-1)
-    last_year = max((m.end() for m in _ANNUAL_RE.finditer(before)), default=-1)
-    if last_five >= 0 or last_year >= 0:
-        return last_five >= last_year  # 2020年到2025年: the range, not its last year
-    # a heading of both ("2025年和“十四五”时期工作回顾") reads as the year: the text says more
-    return bool(_FIVE_RE.search(section)) and not _ANNUAL_RE.search(section)
-
-
-def _period(
-    year: int | None,
-    *,
-    kind: Kind,
-    measure: Measure,
-    words: _Words,
-    clause: str,
-    sentence: str,
-    five: bool,
-    flow: bool = False,
-) -> str:
-    rng = _YEAR_RANGE_RE.search(clause)
-    if rng:
-        return f"{rng[1]}-{rng[2]}"
-    explicit = [int(m[1]) for m in _YEAR_RE.finditer(clause)]
-    if not explicit and not words.base:
-        explicit = [int(m[1]) for m in _BY_YEAR_RE.finditer(sentence)]
-    if explicit:
-        return str(explicit[-1])
-    if year is None:
-        return ""
-    held = flow or (bool(words.verbs & _HELD) and not (words.verbs & _TO))
-    five = five or bool(words.verbs & _MULTI_YEAR)
-    if kind == "actual":
-        if words.base:
-            return str(year - 5 if five else year - 1)
-        if five and (measure == "change" or held):
-            return f"{year - 4}-{year}"
-        return str(year)
-    if five:
-        if measure == "change" or held:
-            return f"{year + 1}-{year + 5}"
-        return str(year + 5)
-    return str(year + 1)
 
 
 # --- the tagger -------------------------------------------------------------------------
@@ -448,16 +381,17 @@ def tag_figures(
         if _unit_class(unit) != "rate":
             subject_amount = unit
         measure: Measure = "level"
-        if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & _TO):
+        if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & TO):
             measure = "change"
         before = text[span[0] : start]
-        five = _five_year(before, section)
-        fig_kind: Kind = "target" if kind == "target" or _in_target_passage(before) else "actual"
-        period = _period(
+        five = five_year(before, section)
+        fig_kind: Kind = "target" if kind == "target" or in_target_passage(before) else "actual"
+        period = period_of(
             year,
             kind=fig_kind,
             measure=measure,
-            words=words,
+            verbs=words.verbs,
+            base=words.base,
             clause=text[clause[0] : start],
             sentence=text[sent[0] : start],
             five=five,
