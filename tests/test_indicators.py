@@ -210,3 +210,16 @@ def test_fenbie_after_a_thing_the_rules_do_not_name() -> None:
     got = named("全市设立银行12家，金融机构存贷款余额分别达90亿元、60亿元，分别增长8%、5%。")
     assert got["8%"].name == "金融机构存贷款余额"  # type: ignore[union-attr]
     assert got["5%"].name == "金融机构存贷款余额"  # type: ignore[union-attr]
+
+
+def test_a_later_year_in_a_goal_sentence_is_the_goals_period() -> None:
+    text = "2033年全县经济总量翻一番，地区生产总值突破300亿元，年均增长7%。"
+    got = named(text, kind="target", year=2030, section="今后五年的目标")
+    assert got["300亿元"].period == "2033"  # type: ignore[union-attr]
+    assert got["7%"].period == "2031-2033"  # type: ignore[union-attr]
+    got = named("到 2034 年，社会消费品零售总额达到90亿元，年均增长6%。", kind="target", year=2030)
+    assert got["90亿元"].period == "2034"  # type: ignore[union-attr]
+    assert got["6%"].period == "2031-2034"  # type: ignore[union-attr]
+    # the coming year's targets keep the coming year
+    got = named("2031年地区生产总值增长6%。", kind="target", year=2030)
+    assert got["6%"].period == "2031"  # type: ignore[union-attr]

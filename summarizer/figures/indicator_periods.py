@@ -38,7 +38,7 @@ _HELD = frozenset(
 _MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
 _YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
-_BY_YEAR_RE = re.compile(r"(?:到|至)((?:19|20)\d\d)年(?:底|末)?[，,]")
+_BY_YEAR_RE = re.compile(r"(?:到|至)\s*((?:19|20)\d\d)\s*年(?:底|末)?[，,]")
 _TARGET_CUE_RE = re.compile(r"(?:预期|主要)目标(?:任务)?(?:是|为)[:：]?")
 _FIVE_RE = re.compile(
     r"五年(?!行动|规划|计划|规定|一次)|“?十[一二三四五六七八九]五”?(?:时期|期间|以来|末|规划目标)"
@@ -80,14 +80,24 @@ def period_of(
     if rng:
         return f"{rng[1]}-{rng[2]}"
     explicit = [int(m[1]) for m in _YEAR_RE.finditer(clause)]
-    if not explicit and not base:
-        explicit = [int(m[1]) for m in _BY_YEAR_RE.finditer(sentence)]
     if explicit:
         return str(explicit[-1])
+    by_year = [] if base else [int(m[1]) for m in _BY_YEAR_RE.finditer(sentence)]
     if year is None:
-        return ""
+        return str(by_year[-1]) if by_year else ""
     held = flow or (bool(verbs & _HELD) and not (verbs & TO))
     five = five or bool(verbs & _MULTI_YEAR)
+    later = [int(m[1]) for m in _YEAR_RE.finditer(sentence) if int(m[1]) > year + 1]
+    goals = (by_year or later) if kind == "target" and not base else []
+    if goals:
+        goal = goals[-1]
+        # 到2030年，…突破百亿元 / 2030年全县…，经济总量突破百亿元: that year's goal;
+        # 年均增长 on the way there: the years up to it
+        if goal > year + 1 and five and (measure == "change" or held):
+            return f"{year + 1}-{goal}"
+        return str(goal)
+    if by_year:
+        return str(by_year[-1])
     if kind == "actual":
         if base:
             return str(year - 5 if five else year - 1)

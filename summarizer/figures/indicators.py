@@ -30,8 +30,10 @@ The rules read the words right before each figure, inside its clause:
 - **measure**: a change verb (``增长 下降 提高 增加 涨幅…``) not followed by
   ``到/至/为`` makes a ``change``; ``个百分点`` always does; otherwise ``level``.
 - **kind**: figures of a plan are targets, of achievements and shortcomings actuals.
-- **period**: a year written in the clause (``到2030年``) wins; otherwise the
-  report's own year ``Y`` for actuals and ``Y+1`` for targets. In a five-year
+- **period**: a year written in the clause (``到2030年``) wins; a target's goal
+  year written earlier in its sentence (``到2030年，…``, ``2030年全县…``, a year after
+  ``Y+1``) comes next, rates and held values on the way to it covering ``Y+1``–goal;
+  otherwise the report's own year ``Y`` for actuals and ``Y+1`` for targets. In a five-year
   passage (``五年``, ``“十四五”``, in the text or the section heading) changes,
   cumulative and held-steady values cover the range (``Y-4``–``Y`` reviewed,
   ``Y+1``–``Y+5`` planned), levels reached the end year; the base of
