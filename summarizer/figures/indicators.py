@@ -17,18 +17,29 @@ The rules read the words right before each figure, inside its clause:
   whose words name nothing (only verbs) takes the last name of its sentence.
 - **lists with 分别** (``城市、县城建成区面积分别提高8.3%、5%``,
   ``接待游客…、旅游花费…，分别增长32.9%、41.6%``): the names are split at ``、``,
-  share the common head, and go to the figures in order.
+  share the common head, and go to the figures in order (a shared tail that no head
+  of the vocabulary names is read off the last part: ``本地、境外游客人次``). A share
+  after such a list (``…，占工业比重分别为…``) is each name's share, in order.
+- **parts and ratios of the last name** (``其中民间完成9亿元`` is that part of the last
+  indicator; ``研发经费投入…、投入强度…`` is the 研发经费投入's ratio).
+- **a rate belongs to the figure right before it**: after a figure that names
+  something the rules do not tag (``经营主体20万户、增长6%``), a bare rate takes no
+  earlier name.
 - **a counted object is no indicator** (``304个项目完成投资2929亿元``): a name
   glued to a count right before it describes those things, not the jurisdiction.
 - **measure**: a change verb (``增长 下降 提高 增加 涨幅…``) not followed by
   ``到/至/为`` makes a ``change``; ``个百分点`` always does; otherwise ``level``.
 - **kind**: figures of a plan are targets, of achievements and shortcomings actuals.
-- **period**: a year written in the clause (``到2030年``) wins; otherwise the
-  report's own year ``Y`` for actuals and ``Y+1`` for targets. In a five-year
+- **period**: a year written in the clause (``到2030年``) wins; a target's goal
+  year written earlier in its sentence (``到2030年，…``, ``2030年全县…``, a year after
+  ``Y+1``) comes next, rates and held values on the way to it covering ``Y+1``–goal;
+  otherwise the report's own year ``Y`` for actuals and ``Y+1`` for targets. In a five-year
   passage (``五年``, ``“十四五”``, in the text or the section heading) changes,
   cumulative and held-steady values cover the range (``Y-4``–``Y`` reviewed,
   ``Y+1``–``Y+5`` planned), levels reached the end year; the base of
   ``由X提高到Y`` / ``较…末的X`` is the year before the period.
+  (``indicator_periods.py``; ``indicator_names.py`` completes names from the names
+  around them.)
 
 May import: ``summarizer.errors`` and ``summarizer.schema``.
 """
@@ -38,9 +49,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from ..schema import Indicator, Item
+from .indicator_names import RATIO_RE, continued_name, split_names, whole_of
+from .indicator_periods import TO, Kind, Measure, five_year, in_target_passage, period_of
 from .vocabulary import Vocabulary, canonical_key, load_vocabulary, strip_jurisdiction
 
 __all__ = [
@@ -59,9 +72,6 @@ __all__ = [
 #: written in the unit, or its figure is not the unit's).
 INDICATOR_NAMED: Final = "indicator_named"
 INDICATOR_REJECTED: Final = "ungrounded_indicator_name"
-
-Measure = Literal["level", "change"]
-Kind = Literal["actual", "target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +112,15 @@ _TRAIL = tuple(
 _CHANGE = _words(
     "增长 下降 提高 提升 增加 减少 上涨 上升 降低 回落 缩小 扩大 涨幅 增幅 增速 降幅 翻 翻了 新增"
 )
-_TO = frozenset(["到", "至", "为"])
-_HELD = _words("稳定在 保持在 控制在 累计 年均 年平均 每年 共 总计 合计 完成 实现")
 _BASE = frozenset(["由", "从"])
 _RATE_UNITS = frozenset(["%", "‰", "个百分点", "百分点", "倍", "番", "成"])
-_RATIO_NAME_RE = re.compile("(?:率|比重|占比|比例|比率|指数|强度)$")
-_MULTI_YEAR = frozenset(["年均", "年平均", "每年", "累计"])
+_RATIO_NAME_RE = re.compile(f"{RATIO_RE.pattern}$")
 #: Words before a name that still say how the value is counted (累计接待游客…).
 _LEAD_VERBS = frozenset(["累计", "年均", "每年", "完成", "实现"])
 _LEAD_RE = re.compile(
     r"^(?:[——\-－、，,：:；;\s]+|其中|实现|完成|预计|力争|确保|争取|今年|去年|全年|年末|年底|当年"
     r"|刚刚过去的|(?:19|20)\d\d年(?:度|末|底)?|以及|并|和|及|与|累计|年均|每年|主要预期目标是|推动"
-    r"|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+    r"|建成(?![区率])|[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
 )
 _YEAR_OF_RE = re.compile(
     r"(?:(?:从|由)?(?:19|20)\d\d年(?:的|底|末)|(?:较|比|同)[^，。；、]{0,12}?(?:末|初|底|同期|时期|上年|去年))$"
@@ -123,15 +130,6 @@ _COUNT_UNITS = _words("个 项 家 户 座 所 条 处 批 类 件 宗 名 位 �
 _BASE_CLAUSE_RE = re.compile(r"^(?:较|比|与)[^，。；]{0,14}?(?:末|初|底|同期|上年|去年)的$")
 _FOOTNOTE_RE = re.compile(r"[［\[]\d{1,3}[］\]]|[①-⑳]")
 _SEPARATORS_RE = re.compile(r"^[、，,和及与\s]*$")
-_YEAR_RANGE_RE = re.compile(r"((?:19|20)\d\d)\s*[-－—–~～至到]\s*((?:19|20)\d\d)年")
-_YEAR_RE = re.compile(r"((?:19|20)\d\d)年(?!以来|起|开始|前)")
-_BY_YEAR_RE = re.compile(r"(?:到|至)((?:19|20)\d\d)年(?:底|末)?[，,]")
-_TARGET_CUE_RE = re.compile(r"(?:预期|主要)目标(?:任务)?(?:是|为)[:：]?")
-_FIVE_RE = re.compile(
-    r"五年(?!行动|规划|计划|规定|一次)|“?十[一二三四五六七八九]五”?(?:时期|期间|以来|末|规划目标)"
-    r"|(?:19|20)\d\d年?\s*(?:到|至|-|—|－)\s*(?:19|20)\d\d年"
-)
-_ANNUAL_RE = re.compile(r"(?:19|20)\d\d年(?!以来|起)|刚刚过去的|过去一年|今年|去年|全年|本年")
 _SENTENCE_END = "。！？；;!?\n"
 _CLAUSE_END = "，,：:"
 _MAX_NAME = 24
@@ -145,6 +143,7 @@ class _Words:
     empty: bool  #: only verbs / separators: the figure continues the last name
     verbs: frozenset[str]
     base: bool  #: the starting value of a change (由X, 较…末的X)
+    part: str | None = None  #: 其中X with X naming no indicator: a part of the last one
 
 
 def _read_words(frag: str, vocab: Vocabulary) -> _Words:
@@ -171,9 +170,11 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
                 s = s[: -len(w)].rstrip()
                 changed = True
                 break
+    breakdown = False
     while s:
         m = _LEAD_RE.match(s)
         if m and m.end() > 0:
+            breakdown = breakdown or m[0] == "其中"
             if m[0] in _LEAD_VERBS:
                 verbs.add(m[0])
             s = s[m.end() :]
@@ -198,89 +199,12 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         and name not in vocab.too_generic
         and any(name.endswith(h) for h in vocab.heads)
         and not any(w in name for w in vocab.not_indicator)
+        and "分别" not in name  # 甲、乙分别实现税收: the things listed are named, no indicator
     )
-    return _Words(name if ok else None, False, frozenset(verbs), base)
-
-
-def _split_names(name: str, vocab: Vocabulary) -> list[str]:
-    """``城市、县城建成区面积`` -> both names with the shared head; ``城乡…`` -> 城镇…, 农村…."""
-    m = re.match(r"^一、?二、?三产(业)?(.+)$", name)
-    if m:
-        return [f"{n}产{m[1] or ''}{m[2]}" for n in ("一", "二", "三")]
-    parts = [p for p in re.split("[、]", name) if p]
-    if len(parts) == 1 and "和" in name:
-        parts = [p for p in name.split("和") if p]
-    if len(parts) == 1:
-        if name.startswith("城乡") and len(name) > 4:
-            return ["城镇" + name[2:], "农村" + name[2:]]
-        return parts
-    last = parts[-1]
-    shared = ""
-    cut = len(parts[-2])
-    if len(last) > cut and any(last[cut:].startswith(h) for h in vocab.shared_heads):
-        shared = last[cut:]
-    else:
-        shared = next((h for h in vocab.shared_heads if last.endswith(h) and last != h), "")
-    names = []
-    for p in parts[:-1]:
-        names.append(p if shared and p.endswith(shared) else p + shared)
-    names.append(last)
-    return names
-
-
-# --- periods ----------------------------------------------------------------------------
-
-
-def _in_target_passage(before: str) -> bool:
-    """Whether the figure stands in a ``主要预期目标是：…`` passage (up to its full stop)."""
-    cue = max((m.end() for m in _TARGET_CUE_RE.finditer(before)), default=-1)
-    return cue >= 0 and "。" not in before[cue:]
-
-
-def _five_year(before: str, section: str) -> bool:
-    """Whether the words before the figure (else the section heading) speak of five years."""
-    last_five = max((m.end() for m in _FIVE_RE.finditer(before)), default=-1)
-    last_year = max((m.end() for m in _ANNUAL_RE.finditer(before)), default=-1)
-    if last_five >= 0 or last_year >= 0:
-        return last_five >= last_year  # 2020年到2025年: the range, not its last year
-    # a heading of both ("2025年和“十四五”时期工作回顾") reads as the year: the text says more
-    return bool(_FIVE_RE.search(section)) and not _ANNUAL_RE.search(section)
-
-
-def _period(
-    year: int | None,
-    *,
-    kind: Kind,
-    measure: Measure,
-    words: _Words,
-    clause: str,
-    sentence: str,
-    five: bool,
-    flow: bool = False,
-) -> str:
-    rng = _YEAR_RANGE_RE.search(clause)
-    if rng:
-        return f"{rng[1]}-{rng[2]}"
-    explicit = [int(m[1]) for m in _YEAR_RE.finditer(clause)]
-    if not explicit and not words.base:
-        explicit = [int(m[1]) for m in _BY_YEAR_RE.finditer(sentence)]
-    if explicit:
-        return str(explicit[-1])
-    if year is None:
-        return ""
-    held = flow or (bool(words.verbs & _HELD) and not (words.verbs & _TO))
-    five = five or bool(words.verbs & _MULTI_YEAR)
-    if kind == "actual":
-        if words.base:
-            return str(year - 5 if five else year - 1)
-        if five and (measure == "change" or held):
-            return f"{year - 4}-{year}"
-        return str(year)
-    if five:
-        if measure == "change" or held:
-            return f"{year + 1}-{year + 5}"
-        return str(year + 5)
-    return str(year + 1)
+    if ok:
+        return _Words(name, False, frozenset(verbs), base)
+    part = s if breakdown and len(s) >= 2 and "、" not in s else None
+    return _Words(None, False, frozenset(verbs), base, part)
 
 
 # --- the tagger -------------------------------------------------------------------------
@@ -304,6 +228,22 @@ def _continues(subject: str, subject_unit: str, unit: str) -> bool:
         "rate",
         _unit_class(subject_unit),
     )
+
+
+def _things(stated: Sequence[tuple[int, str | None, str]], clause: int) -> list[str | None]:
+    """The things stated before a clause, in order (None where the rules name none).
+
+    Rates of change right after a figure of the same name (``生产总值100亿元、增长6%``)
+    add no thing; two amounts of one name (``存贷款余额分别达90亿元、60亿元``) are two.
+    """
+    out: list[str | None] = []
+    for c, name, unit in stated:
+        if c >= clause:
+            break
+        same = bool(out) and name is not None and out[-1] == name
+        if not (same and _unit_class(unit) == "rate"):
+            out.append(name)
+    return out
 
 
 def _bounds(text: str, lo: int, hi: int, pos: int, stops: str) -> tuple[int, int]:
@@ -347,9 +287,11 @@ def tag_figures(
     tags: list[IndicatorTag | None] = [None] * len(figures)
     subject: str | None = None
     subject_unit = ""
+    subject_amount = ""  # the unit of the last amount (not a rate) stated of the subject
     sentence_key: tuple[int, int] | None = None
-    sentence_names: list[str] = []  # names of the sentence's tagged figures, each once
-    pending: list[str] = []  # names of a 分别 list still waiting for their figures
+    stated: list[tuple[int, str | None, str]] = []  # the sentence's figures: clause, name, unit
+    pending: list[str | None] = []  # names of a 分别 list still waiting for their figures
+    listed: list[str] = []  # the names of the sentence's last 分别 list
     prev_end = -1
     prev_unit = ""
     prev_words: _Words | None = None
@@ -363,8 +305,9 @@ def tag_figures(
         clause = _bounds(text, sent[0], sent[1], start, _CLAUSE_END)
         if sent != sentence_key:
             sentence_key, subject = sent, None
-            sentence_names = []
+            stated = []
             pending = []
+            listed = []
         frag_start = max(clause[0], prev_end) if prev_end > clause[0] else clause[0]
         if (
             frag_start == prev_end
@@ -390,45 +333,67 @@ def tag_figures(
         elif words.name is not None and words.name.startswith("占") and subject is not None:
             # 高技术制造业增加值增长12%，占规模以上工业比重21.7%: a share of the last name
             share = strip_jurisdiction(words.name[1:], v)
-            name = f"{subject}占{share}"
-            name += "" if _RATIO_NAME_RE.search(name) else "比重"
-            pending = []
-        elif words.name is not None:
-            names = _split_names(words.name, v)
-            if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
-                name, pending = names[0], names[1:]
+            share += "" if _RATIO_NAME_RE.search(share) else "比重"
+            if len(listed) > 1 and "分别" in text[clause[0] : clause[1]]:
+                # 甲、乙增加值分别增长…，占工业比重分别为…: a share of each, in order
+                name, pending = f"{listed[0]}占{share}", [f"{n}占{share}" for n in listed[1:]]
             else:
-                name = words.name
+                name, pending = f"{subject}占{share}", []
+        elif words.name is not None:
+            names = split_names(words.name, v)
+            if len(names) > 1 and "分别" in text[clause[0] : clause[1]]:
+                name, pending, listed = names[0], [*names[1:]], names
+            else:
+                name = continued_name(words.name, subject, v)
                 pending = []
+        elif words.part is not None and subject is not None:
+            # 固定资产投资完成20亿元，其中民间完成9亿元: that part of the last indicator
+            whole = whole_of(subject, v)
+            if whole and _continues(subject, subject_unit, unit):
+                name = words.part + whole
         elif words.empty:
             if pending:
                 name = pending.pop(0)
-            elif "分别" in words.verbs and len(sentence_names) > 1:
-                # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the last names, in order
+            elif "分别" in words.verbs and len(earlier := _things(stated, clause[0])) > 1:
+                # 接待游客3亿人次，游客花费360亿元，分别增长14%和21%: the things stated
+                # before, in order; one the rules do not name (实现效益5亿元) gets no name
                 n = sum(1 for a, _, _ in figures[i:] if clause[0] <= a < clause[1])
-                n = min(max(n, 2), len(sentence_names))
-                name, pending = sentence_names[-n], sentence_names[-n + 1 :]
+                n = min(max(n, 2), len(earlier))
+                name, pending = earlier[-n], earlier[-n + 1 :]
             elif subject is not None and _continues(subject, subject_unit, unit):
                 name = subject
         prev_end, prev_unit, prev_words, prev_tag = end, unit, words, None
         if name is None and model_names:
             name = model_names.get((start, end))
+        stated.append((clause[0], name, unit))
         if name is None:
+            amount = _unit_class(unit)
+            if (
+                not words.empty
+                and amount != "rate"
+                and (not subject_amount or amount != _unit_class(subject_amount))
+            ):
+                # 贷款余额800亿元，经营主体20万户、增长6%: a figure of another thing in
+                # between; the rate after it is that thing's, not the earlier name's
+                subject = None
             continue
+        if name != subject:
+            subject_amount = ""
         subject, subject_unit = name, unit
-        if name not in sentence_names:
-            sentence_names.append(name)
+        if _unit_class(unit) != "rate":
+            subject_amount = unit
         measure: Measure = "level"
-        if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & _TO):
+        if unit.endswith("百分点") or (words.verbs & _CHANGE and not words.verbs & TO):
             measure = "change"
         before = text[span[0] : start]
-        five = _five_year(before, section)
-        fig_kind: Kind = "target" if kind == "target" or _in_target_passage(before) else "actual"
-        period = _period(
+        five = five_year(before, section)
+        fig_kind: Kind = "target" if kind == "target" or in_target_passage(before) else "actual"
+        period = period_of(
             year,
             kind=fig_kind,
             measure=measure,
-            words=words,
+            verbs=words.verbs,
+            base=words.base,
             clause=text[clause[0] : start],
             sentence=text[sent[0] : start],
             five=five,
