@@ -26,15 +26,34 @@ log = logging.getLogger("summarizer")
 _LIBRARY_LOGGERS = ("instructor", "httpx", "httpcore", "openai")
 
 
+class _OwnLogsOnly(logging.Filter):
+    """Without ``-v``: below WARNING, only this package's records pass, whatever a
+    library calls its logger (``httpx2``, ``httpcore2``, ``urllib3``...)."""
+
+    verbose = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.verbose or record.levelno >= logging.WARNING:
+            return True
+        return record.name == "summarizer" or record.name.startswith("summarizer.")
+
+
+_FILTER = _OwnLogsOnly()
+
+
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:  # the one basicConfig made, not a host's
+        if type(handler) is logging.StreamHandler and _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
     _library_logging(debug=bool(verbose))
 
 
 def _library_logging(*, debug: bool) -> None:
+    _FILTER.verbose = debug
     for name in _LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
 
@@ -170,6 +189,7 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
       summarizer run evals/seed/docs -o out            # embedded defaults
       summarizer run reports/ -o out --backend rules   # no model at all
       summarizer eval evals/seed.yaml --backend rules  # grade against gold
+      summarizer panel out                             # targets vs outcomes of a run
     """
     _setup_logging(verbose, quiet)
     ctx.obj = {"quiet": quiet}
@@ -199,6 +219,14 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
     default=None,
     help="Ray cluster for --engine ray: auto, ray://HOST:10001 (default: a local Ray).",
 )
+@click.option(
+    "--accept-degraded",
+    is_flag=True,
+    default=False,
+    help="Keep documents a previous run left degraded (some units fell back because the "
+    "endpoint failed) instead of redoing them.",
+)
+@click.option("--redo", is_flag=True, default=False, help="Redo every document, finished or not.")
 @model_options
 @log_options
 @click.pass_context
@@ -208,6 +236,8 @@ def run(
     out_dir: Path,
     engine: str,
     ray_address: str | None,
+    accept_degraded: bool,
+    redo: bool,
     **opts: Any,
 ) -> None:
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
@@ -218,32 +248,44 @@ def run(
     OUT/report.html (every document's summaries; in the HTML a click on a
     summary shows its evidence in the text). Run it again
     with the same OUT to resume: finished documents are skipped (no model
-    calls), failed or changed ones are redone. Exits 1 when any document
-    failed (the others are still written).
+    calls); failed, changed and degraded ones (some units fell back because
+    the endpoint failed) are redone, and so is everything made under another
+    configuration (model, sampling, prompts, package version). Exits 1 when
+    any document failed, 3 when none failed but some are degraded (the others
+    are still written); the last line says so.
     """
-    from .batch.folder import summarize_folder
     from .batch.progress import ProgressReporter
+    from .session import Summarizer
 
-    settings = settings_from(opts)
     quiet = ctx.obj["quiet"]
-
-    with ProgressReporter(quiet=quiet) as progress:
-        result = summarize_folder(
+    with Summarizer(settings_from(opts)) as session, ProgressReporter(quiet=quiet) as progress:
+        result = session.summarize_folder(
             list(paths),
             out_dir,
-            settings=settings,
             on_progress=progress,
             engine=engine,
             ray_address=ray_address,
+            accept_degraded=accept_degraded,
+            redo=redo,
         )
     if not quiet:
         click.echo(
             f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, report.html, "
-            "items.csv, items.xlsx)",
+            "items.csv, items.xlsx); " + result.reuse_line(),
+            err=True,
+        )
+    if result.degraded:  # the last line, even with -q: the run is not done
+        first = result.degraded[0].degraded_reason or "the endpoint failed"
+        click.echo(
+            f"{len(result.degraded)} of {len(result.outcomes)} documents degraded (the "
+            f"endpoint failed; first: {first}): run the same command again to resume them "
+            "(--accept-degraded keeps them as they are)",
             err=True,
         )
     if result.failed:
         ctx.exit(1)
+    if result.degraded:
+        ctx.exit(3)
 
 
 @app.command(name="eval")
@@ -299,25 +341,15 @@ def eval_cmd(
     predicted spans side by side). With --baseline, exits 1 when F1 or figure
     recall drop by more than --tolerance, or any figure is ungrounded.
     """
-    from contextlib import ExitStack
-
     from .evaluation import run_eval
-    from .pipeline import open_backend, summarize_document
+    from .session import Summarizer
 
-    settings = settings_from(opts)
-    with ExitStack() as stack:
-        summarize = None
-        if pred_dir is None:
-            extractor = stack.enter_context(open_backend(settings))
-
-            def summarize(path: Path) -> Any:
-                return summarize_document(path, settings=settings, extractor=extractor)
-
+    with Summarizer(settings_from(opts)) as session:  # opened only when a document needs it
         report, comparison = run_eval(
             dataset,
             predictions_dir=pred_dir,
             out_dir=out_dir,
-            summarize=summarize,
+            summarize=None if pred_dir is not None else session.summarize,
             baseline=baseline,
             tolerance=tolerance,
         )
@@ -328,6 +360,53 @@ def eval_cmd(
         click.echo(f"wrote {out_dir}/eval_report.json, .md and .html", err=True)
     if comparison is not None and comparison.regressions:
         ctx.exit(1)
+
+
+@app.command(name="panel")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "dest",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where panel.csv, targets_vs_actuals.csv, documents.csv and panel.html go "
+    "(default: OUT itself).",
+)
+@click.option(
+    "--catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A CSV (file, county, year) to check each report's issuer and year against "
+    "(default: index.csv beside the source documents or one folder up, if any).",
+)
+@log_options
+@click.pass_context
+def panel_cmd(ctx: click.Context, out: Path, dest: Path | None, catalogue: Path | None) -> None:
+    """Targets against outcomes across a finished run's reports.
+
+    OUT is the output folder of `summarizer run`. Reads its <doc>.json files one
+    at a time and keeps only the figures tagged as indicators.
+
+    \b
+    Example:
+      summarizer run ../shared/panel/docs -o out --backend rules && summarizer panel out
+    """
+    from .panel import build_panel
+
+    result = build_panel(out, dest, catalogue=catalogue)
+    if ctx.find_root().obj.get("quiet"):
+        return
+    years = result.years_with_pairs
+    span = f"{years[0]}-{years[-1]}" if years else "-"
+    click.echo(
+        f"panel: {result.documents} documents, {result.tagged} tagged figures, "
+        f"{result.pairs} target/actual pairs ({result.met} met, {result.not_met} not met) "
+        f"for {result.issuers_with_pairs} issuers, years {span}; "
+        f"{result.disagreements} documents disagree with the catalogue",
+        err=True,
+    )
+    click.echo(f"wrote {', '.join(str(p) for p in result.files)}", err=True)
 
 
 @app.command()

@@ -7,9 +7,10 @@ and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
 summaries; :mod:`summarizer.batch.readable`). One bad document is recorded and
 the batch goes on.
 
-Runs resume: the manifest is the record of truth (input SHA-256, settings
-fingerprint, status; :mod:`summarizer.batch.manifest`), so a re-run into the same
-folder redoes only failed, changed or missing documents. Documents run
+Runs resume: the manifest is the record of truth (input SHA-256, run identity
+— :mod:`summarizer.batch.identity` —, status; :mod:`summarizer.batch.manifest`),
+so a re-run into the same folder redoes only failed, degraded (some units fell
+back because the endpoint failed), changed, reconfigured or missing documents. Documents run
 ``settings.concurrency`` at a time (with the model backend: requests in flight
 are held to it, and a few more documents are prepared meanwhile, see
 :func:`_local_runner`); outputs do not depend on the order they finish in.
@@ -28,6 +29,7 @@ and the report are written here, by the same code.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -47,15 +49,15 @@ from ..schema import DocumentSummary, Usage
 from ..settings import Settings
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
 from .export_stream import ExportStream
+from .identity import changed_parts, identity_parts, run_identity
 from .manifest import (
     append_row,
     appending,
     compacted,
     file_sha256,
     manifest_row,
-    proves_done,
     read_manifest,
-    settings_fingerprint,
+    redo_reason,
 )
 from .readable import write_readable_reports
 
@@ -66,7 +68,9 @@ class DocOutcome:
 
     source: str
     name: str  #: output file stem
-    status: str  #: 'ok' or 'failed'
+    #: 'ok', 'failed', or 'degraded' (written, but some units fell back because the
+    #: endpoint failed: not done, the next run redoes it unless degraded is accepted)
+    status: str
     error: str | None = None
     seconds: float = 0.0
     usage: Usage = field(default_factory=Usage)
@@ -76,11 +80,23 @@ class DocOutcome:
     #: True when a previous run had finished it: reused from disk, no model call,
     #: ``usage`` and ``seconds`` zero (the manifest keeps what it cost then)
     skipped: bool = False
+    degraded_units: int = 0  #: units that fell back because the endpoint failed
+    degraded_reason: str | None = None
+    #: why a previous output was not reused (``changed input``, ``new configuration``,
+    #: ``degraded``, ``failed``, ``--redo``...); empty for a first run or a skip
+    redo_reason: str = ""
 
     @property
     def label(self) -> str:
-        """Status for people: ``ok``, ``failed`` or ``skipped (done)``."""
-        return "skipped (done)" if self.skipped else self.status
+        """Status for people: ``ok``, ``failed``, ``degraded`` or ``skipped (done)``."""
+        if self.skipped:
+            return "skipped (done)" if self.status == "ok" else f"skipped ({self.status}, accepted)"
+        return self.status
+
+    @property
+    def written(self) -> bool:
+        """True when the document has an output (``ok`` or ``degraded``)."""
+        return self.status in ("ok", "degraded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +106,42 @@ class BatchResult:
     out_dir: Path
     outcomes: tuple[DocOutcome, ...]
     seconds: float
+    identity: str = ""  #: the run identity (:mod:`summarizer.batch.identity`)
 
     @property
     def failed(self) -> list[DocOutcome]:
-        return [o for o in self.outcomes if o.status != "ok"]
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def degraded(self) -> list[DocOutcome]:
+        """Made by this run, but with units that fell back because the endpoint failed."""
+        return [o for o in self.outcomes if o.status == "degraded" and not o.skipped]
+
+    @property
+    def accepted_degraded(self) -> list[DocOutcome]:
+        """Degraded outputs of a previous run kept as they are (``accept_degraded``)."""
+        return [o for o in self.outcomes if o.status == "degraded" and o.skipped]
+
+    def reuse_line(self) -> str:
+        """One line: how many outputs were reused, how many redone and why."""
+        reasons = self.redo_reasons()
+        redone = "; ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+        return (
+            f"reused {len(self.skipped)} of {len(self.outcomes)} (same input and run identity)"
+            + (f"; redone: {redone}" if redone else "")
+        )
 
     @property
     def skipped(self) -> list[DocOutcome]:
         return [o for o in self.outcomes if o.skipped]
+
+    def redo_reasons(self) -> dict[str, int]:
+        """How many documents were (re)done, by why the previous output was not reused."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            if not o.skipped and o.redo_reason and o.redo_reason != "new":
+                counts[o.redo_reason] = counts.get(o.redo_reason, 0) + 1
+        return counts
 
     @property
     def usage(self) -> Usage:
@@ -189,6 +233,7 @@ class _Job:
     path: Path
     name: str
     sha256: str
+    reason: str  #: why it is (re)done
 
 
 def summarize_folder(
@@ -200,13 +245,18 @@ def summarize_folder(
     engine: str = "local",
     ray_address: str | None = None,
     runner: Runner | None = None,
+    extractor: Callable[[], Extractor] | None = None,
+    accept_degraded: bool = False,
+    redo: bool = False,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir``, resuming a previous run.
 
     ``OUT/manifest.jsonl`` is the record of truth: a document whose last row there
-    says ``ok`` for the same input hash and settings fingerprint, and whose
-    ``OUT/<name>.json`` exists, is skipped (no model call; the backend is opened
-    only when some document needs it). Failed and missing documents are (re)done,
+    says ``ok`` for the same input hash and run identity
+    (:mod:`summarizer.batch.identity`), and whose ``OUT/<name>.json`` exists, is
+    skipped (no model call; the backend is opened only when some document needs
+    it). Failed, degraded (some units fell back because the endpoint failed),
+    changed, reconfigured and missing documents are (re)done,
     ``settings.concurrency`` at a time. Rows are appended as documents finish and
     the manifest is rewritten compacted at the end; ``summaries.jsonl`` and
     ``report.md`` are rebuilt, in input order, from every finished output.
@@ -222,6 +272,12 @@ def summarize_folder(
         ray_address: the Ray cluster for ``engine="ray"`` (``auto``,
             ``ray://host:10001``); default: a local Ray instance.
         runner: run the work items with this instead of ``engine`` (tests, other engines).
+        extractor: with the local engine, returns the (opened) backend to use — a
+            :class:`summarizer.Summarizer` session's; called only when some
+            document needs it. Default: the backend of ``settings``, opened for
+            this batch and closed after it.
+        accept_degraded: keep degraded outputs of a previous run instead of redoing them.
+        redo: redo every document, whatever the manifest says.
 
     Returns:
         The :class:`BatchResult` in input order; failed documents are in it, not raised.
@@ -230,14 +286,15 @@ def summarize_folder(
         ConfigError: an unknown engine, or ``ray_address`` without ``engine="ray"``.
     """
     if runner is None:
-        runner = _runner_for(engine, ray_address)
+        runner = _runner_for(engine, ray_address, extractor)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_files(out)
     inputs = collect_inputs(paths)
     taken: set[str] = set()
     names = [output_name(p, taken) for p in inputs]
-    fingerprint = settings_fingerprint(settings)
+    parts = identity_parts(settings)
+    identity = run_identity(parts)
     t0 = time.perf_counter()
     manifest = out / "manifest.jsonl"
     previous = read_manifest(manifest)
@@ -250,9 +307,14 @@ def summarize_folder(
             digest = file_sha256(path)
         except OSError:
             digest = ""  # unreadable: let the loader report it as a failure
-        skipped = _skipped(previous.get(name), path, name, digest, fingerprint, out)
+        row = previous.get(name)
+        reason = "--redo" if redo and row is not None else ""
+        reason = reason or redo_reason(row, digest, identity, accept_degraded=accept_degraded)
+        if reason == "configuration changed" and row is not None:
+            reason += f" ({', '.join(changed_parts(row.get('config'), parts))})"
+        skipped = None if reason else _skipped(path, name, row, out)
         if skipped is None:
-            jobs.append(_Job(k, path, name, digest))
+            jobs.append(_Job(k, path, name, digest, reason or "output missing"))
             continue
         outcomes[k] = skipped
         done += 1
@@ -266,9 +328,9 @@ def summarize_folder(
                 by_index = {job.index: job for job in jobs}
                 for done_work in runner(work, settings):
                     job = by_index[done_work.key]
-                    outcome = _store(out, done_work)
+                    outcome = _store(out, done_work, identity, job.reason)
                     outcomes[job.index] = outcome
-                    row = manifest_row(outcome, job.sha256, fingerprint)
+                    row = manifest_row(outcome, job.sha256, identity, parts)
                     rows.pop(job.name, None)
                     rows[job.name] = row
                     append_row(log, row)
@@ -277,7 +339,7 @@ def summarize_folder(
                         on_progress(done, len(inputs), outcome)
                     batch_files.advance(job.index, done_work.summary)
         final = tuple(o for o in outcomes if o is not None)
-        result = BatchResult(out, final, time.perf_counter() - t0)
+        result = BatchResult(out, final, time.perf_counter() - t0, identity)
         write_atomic(manifest, compacted(rows, names))
     ok_names = (o.name for o in result.outcomes if o.status == "ok")
     write_readable_reports(out, ok_names, render_report(result, settings))
@@ -312,7 +374,7 @@ class _InOrderOutputs:
             outcome = self._outcomes[self._next]
             if outcome is None:
                 return
-            if outcome.status == "ok":
+            if outcome.written:
                 summary = self._held.pop(self._next, None)
                 if summary is None:  # finished in a previous run
                     summary = _load_summary(self._out, outcome.name)
@@ -344,20 +406,19 @@ def _remove_stale_temp_files(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _skipped(
-    row: dict[str, Any] | None, path: Path, name: str, digest: str, fingerprint: str, out: Path
-) -> DocOutcome | None:
-    """A 'skipped (done)' outcome when ``row`` proves ``name`` is finished, else None."""
-    if not proves_done(row, digest, fingerprint):
-        return None
+def _skipped(path: Path, name: str, row: dict[str, Any] | None, out: Path) -> DocOutcome | None:
+    """A 'skipped' outcome for a document the manifest proves done; None if its output is gone."""
     try:
         summary = _load_summary(out, name)
     except (OSError, ValueError):  # missing or damaged: do it again
         return None
+    degraded = summary.metadata.degraded_units
     return DocOutcome(
         source=str(path),
         name=name,
-        status="ok",
+        status="degraded" if degraded and (row or {}).get("status") == "degraded" else "ok",
+        degraded_units=degraded,
+        degraded_reason=summary.metadata.degraded_reason,
         skipped=True,
         counts=_counts(summary),
         figures=sum(len(it.figures) for it in summary.items()),
@@ -377,18 +438,25 @@ def _counts(summary: DocumentSummary) -> dict[str, int]:
     }
 
 
-def _runner_for(engine: str, ray_address: str | None) -> Runner:
-    """The runner of a named engine."""
+def _runner_for(
+    engine: str, ray_address: str | None, extractor: Callable[[], Extractor] | None = None
+) -> Runner:
+    """The runner of a named engine (the local one with the given backend, if any)."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {ENGINES}")
     if engine == "ray":
         return ray_runner(ray_address)
     if ray_address:
         raise ConfigError("a Ray address needs the ray engine (--engine ray)")
-    return _local_runner
+    return functools.partial(_local_runner, extractor=extractor)
 
 
-def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
+def _local_runner(
+    items: Sequence[WorkItem],
+    settings: Settings,
+    *,
+    extractor: Callable[[], Extractor] | None = None,
+) -> Iterator[WorkResult]:
     """The local engine: threads sharing one lazily opened backend.
 
     With the model backend the client holds requests in flight to
@@ -396,33 +464,39 @@ def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[Wor
     are read, parsed and made into requests meanwhile, and finished ones are
     validated and written after their slot is free again, so a freed slot is
     taken at once instead of after the next document's preparation. The rules
-    backend runs ``concurrency`` documents at a time.
+    backend runs ``concurrency`` documents at a time. ``extractor``: the backend
+    to use (a session's); default: one opened here on first use, closed at the end.
     """
     workers = settings.concurrency
     if settings.backend == "llm":
         workers += max(1, settings.concurrency // 2)
     with ExitStack() as stack:
-        backend = _LazyBackend(settings, stack)  # closed after the pool has drained
+        get = extractor or _LazyBackend(settings, stack).get  # closed after the pool drained
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(summarize_item, it, settings, backend.get) for it in items]
+            futures = [pool.submit(summarize_item, it, settings, get) for it in items]
             for future in as_completed(futures):
                 yield future.result()
 
 
-def _store(out: Path, result: WorkResult) -> DocOutcome:
+def _store(out: Path, result: WorkResult, identity: str, reason: str) -> DocOutcome:
     """Write one result's ``<name>.text.txt`` and ``<name>.json``; its outcome."""
     summary, name = result.summary, result.name
     if summary is None or result.text is None:
         error = result.error or "no summary was returned"
-        return DocOutcome(result.source, name, "failed", error, result.seconds)
+        return DocOutcome(result.source, name, "failed", error, result.seconds, redo_reason=reason)
     text_file = out / f"{name}.text.txt"
     write_atomic(text_file, result.text)
     summary.metadata.text_path = text_file.name
+    summary.metadata.run_identity = identity
     write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
+    degraded = summary.metadata.degraded_units
     return DocOutcome(
         source=result.source,
         name=name,
-        status="ok",
+        status="degraded" if degraded else "ok",
+        degraded_units=degraded,
+        degraded_reason=summary.metadata.degraded_reason,
+        redo_reason=reason,
         seconds=result.seconds,
         usage=summary.metadata.usage,
         counts=_counts(summary),
@@ -439,8 +513,10 @@ def render_report(result: BatchResult, settings: Settings) -> str:
         f"Backend: `{settings.backend}`"
         + (f", model `{settings.model}`" if settings.backend == "llm" and settings.model else ""),
         f"Documents: {len(result.outcomes)}, failed: {len(result.failed)}, "
+        f"degraded: {len(result.degraded)}, "
         f"skipped (done): {len(result.skipped)}, "
         f"wall time: {result.seconds:.1f} s",
+        f"Run identity: `{result.identity}`; {result.reuse_line()}",
         "",
         "| document | status | achievements | shortcomings | plans | figures "
         "| prompt tok | completion tok | calls | seconds |",
@@ -450,7 +526,7 @@ def render_report(result: BatchResult, settings: Settings) -> str:
         c = o.counts
         lines.append(
             f"| {o.name} | {o.label} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
-            f"| {c.get('plans', '')} | {o.figures if o.status == 'ok' else ''} "
+            f"| {c.get('plans', '')} | {o.figures if o.written else ''} "
             f"| {o.usage.prompt_tokens} | {o.usage.completion_tokens} | {o.usage.calls} "
             f"| {o.seconds:.2f} |"
         )
@@ -463,6 +539,19 @@ def render_report(result: BatchResult, settings: Settings) -> str:
     problems = [(o, w) for o in result.outcomes for w in o.warnings] + [
         (o, f"FAILED: {o.error}") for o in result.failed
     ]
+    if result.degraded:
+        lines += [
+            "## Degraded (redone by the next run)",
+            "",
+            "Some units of these documents got no usable answer because the endpoint "
+            "failed; they fell back to rules. Run the same command again to redo them "
+            "(`--accept-degraded` keeps them).",
+            "",
+        ]
+        lines += [
+            f"- `{o.name}`: {o.degraded_units} units: {o.degraded_reason}" for o in result.degraded
+        ]
+        lines.append("")
     if problems:
         lines += ["## Warnings and errors", ""]
         lines += [f"- `{o.name}`: {w}" for o, w in problems]

@@ -1,10 +1,13 @@
 """The batch manifest: ``manifest.jsonl``, one status line per document.
 
 The manifest is the record of truth a re-run resumes from. Each row records a
-document's output name, status, cost, the SHA-256 of its input and the settings
-fingerprint it ran with; the last row per name counts. A document is done when
-its last row says ``ok`` for the same input hash and fingerprint
-(:func:`proves_done`; :mod:`summarizer.batch.folder` also checks the output is there).
+document's output name, status (``ok``, ``degraded`` with the count of units that
+fell back and why, or ``failed``), cost, the SHA-256 of its input and the run
+identity it ran with (:mod:`summarizer.batch.identity`, with its parts); the
+last row per name counts. A document is done when its last row says ``ok``
+(or ``degraded``, when degraded outputs are accepted) for the same input hash
+and run identity (:func:`redo_reason`; :mod:`summarizer.batch.folder` also
+checks the output is there).
 
 Rows are appended as documents finish (:func:`appending`, :func:`append_row`) and
 the file is rewritten compacted at the end of a run (:func:`compacted`).
@@ -20,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..schema import Usage
-from ..settings import Settings
 
 
 class Outcome(Protocol):
@@ -38,6 +40,10 @@ class Outcome(Protocol):
     def seconds(self) -> float: ...
     @property
     def usage(self) -> Usage: ...
+    @property
+    def degraded_units(self) -> int: ...
+    @property
+    def degraded_reason(self) -> str | None: ...
 
 
 def file_sha256(path: Path) -> str:
@@ -47,13 +53,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def settings_fingerprint(settings: Settings) -> str:
-    """What must match for a finished output to be reused: backend, model and model scope."""
-    if settings.backend != "llm":
-        return settings.backend
-    return f"{settings.backend}:{settings.model}:{settings.effective_model_scope}"
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
@@ -72,30 +71,49 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def proves_done(row: dict[str, Any] | None, digest: str, fingerprint: str) -> bool:
-    """True when ``row`` says its document finished for this input hash and fingerprint.
+def redo_reason(
+    row: dict[str, Any] | None, digest: str, identity: str, *, accept_degraded: bool = False
+) -> str:
+    """Why ``row`` does not prove its document done for this input and run identity ("" if it does).
 
     Args:
         row: the document's last manifest row, or None if it has none.
         digest: SHA-256 of the input now (empty when it could not be read).
-        fingerprint: :func:`settings_fingerprint` of the current settings.
+        identity: the run identity of the current settings
+            (:func:`summarizer.batch.identity.run_identity`).
+        accept_degraded: a ``degraded`` row counts as done.
     """
-    return not (
-        row is None
-        or row.get("status") != "ok"
-        or not digest
-        or row.get("sha256") != digest
-        or row.get("fingerprint") != fingerprint
-    )
+    if row is None:
+        return "new"
+    status = row.get("status")
+    if status == "degraded" and not accept_degraded:
+        return "degraded"
+    if status not in ("ok", "degraded"):
+        return str(status or "unknown status")
+    if not digest or row.get("sha256") != digest:
+        return "input changed"
+    if row.get("identity") != identity:
+        return "configuration changed"
+    return ""
 
 
-def manifest_row(o: Outcome, digest: str, fingerprint: str) -> dict[str, object]:
+def proves_done(
+    row: dict[str, Any] | None, digest: str, identity: str, *, accept_degraded: bool = False
+) -> bool:
+    """True when ``row`` says its document finished for this input hash and run identity."""
+    return not redo_reason(row, digest, identity, accept_degraded=accept_degraded)
+
+
+def manifest_row(
+    o: Outcome, digest: str, identity: str, parts: dict[str, Any] | None = None
+) -> dict[str, object]:
     """The manifest row of a finished document.
 
     Args:
         o: the document's outcome.
         digest: SHA-256 of its input.
-        fingerprint: :func:`settings_fingerprint` of the settings it ran with.
+        identity: the run identity it ran with.
+        parts: what the identity is made of (recorded, to say later what changed).
     """
     return {
         "source": o.source,
@@ -106,7 +124,13 @@ def manifest_row(o: Outcome, digest: str, fingerprint: str) -> dict[str, object]
         "seconds": round(o.seconds, 3),
         "usage": o.usage.model_dump(),
         "sha256": digest,
-        "fingerprint": fingerprint,
+        "identity": identity,
+        "config": parts or {},
+        **(
+            {"degraded": o.degraded_units, "degraded_reason": o.degraded_reason}
+            if o.status == "degraded"
+            else {}
+        ),
     }
 
 

@@ -81,7 +81,7 @@ def describe(outcome: Outcome) -> str:
     """One document's result, as in the plain-line output (without the ``[k/n]`` prefix)."""
     if is_skipped(outcome):
         return f"{outcome.name}: skipped (already done)"
-    if outcome.status != "ok":
+    if outcome.status not in ("ok", "degraded"):
         return f"{outcome.name}: FAILED: {outcome.error} ({outcome.seconds:.1f} s)"
     c = outcome.counts
     detail = (
@@ -91,6 +91,9 @@ def describe(outcome: Outcome) -> str:
     u = outcome.usage
     if u.calls or u.cache_hits:
         detail += f", {u.prompt_tokens}+{u.completion_tokens} tokens, {u.calls} calls"
+    if outcome.status == "degraded":
+        units = getattr(outcome, "degraded_units", 0)
+        detail = f"DEGRADED ({units} units fell back: the endpoint failed), {detail}"
     return f"{outcome.name}: {detail} ({outcome.seconds:.1f} s)"
 
 
@@ -133,6 +136,7 @@ class ProgressReporter:
         self._finished = 0  #: documents seen by this reporter
         self._processed = 0  #: finished and not skipped: what the ETA is based on
         self._failed = 0
+        self._degraded = 0
         self._skipped = 0
         self._usage = Usage()
         self._last = ""
@@ -156,7 +160,9 @@ class ProgressReporter:
                 self._skipped += 1
             else:
                 self._processed += 1
-                if outcome.status != "ok":
+                if outcome.status == "degraded":
+                    self._degraded += 1
+                elif outcome.status != "ok":
                     self._failed += 1
             self._last = outcome.name
             if self.quiet:
@@ -262,10 +268,12 @@ class ProgressReporter:
         """The final line: documents, failures, skips, tokens, calls and wall time."""
         with self._lock:
             u = self._usage
-            ok = self._finished - self._failed - self._skipped
+            ok = self._finished - self._failed - self._skipped - self._degraded
             skipped = f", {self._skipped} skipped" if self._skipped else ""
+            degraded = f", {self._degraded} degraded" if self._degraded else ""
             return (
-                f"done: {self._finished} documents ({ok} ok, {self._failed} failed{skipped}), "
+                f"done: {self._finished} documents ({ok} ok, {self._failed} failed{degraded}"
+                f"{skipped}), "
                 f"{u.prompt_tokens}+{u.completion_tokens} tokens, {u.calls} calls, "
                 f"{format_duration(self.elapsed())} elapsed"
             )

@@ -56,6 +56,15 @@ to re-implement the SDK's error typing and parse bodies for usage. At the
 ``create`` level we get typed errors, ``e.response.headers`` and a parsed
 ``ChatCompletion`` for free.
 
+**A circuit breaker guards the endpoint** (:mod:`summarizer.endpoint.breaker`,
+one per client, shared by its threads): every failed HTTP attempt that is not a
+busy answer counts as a failure, busy answers (429) count by how long they last,
+a validated answer closes the run of failures. A caller that gets a
+``kind="validation"`` error decides whether the last answer was usable after all
+(a lenient read) and tells the breaker (:meth:`LLMClient.answer_usable`); once
+the breaker is open, requests are refused without being sent
+(``ModelCallError(kind="endpoint_down")``) and retry loops stop waiting.
+
 Which instructor mode and JSON-schema dialect an endpoint gets is decided in
 :mod:`summarizer.endpoint.modes`; transport retries in :mod:`summarizer.endpoint.transport`; keeping
 the key out of errors in :mod:`summarizer.endpoint.redaction`.
@@ -78,15 +87,19 @@ from typing import Any, Protocol, TypeVar
 
 import instructor
 import openai
+from openai import NotGiven
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from ..errors import ConfigError, ModelError
-from ..schema import Usage
+from ..errors import ConfigError, ModelCallError
+from ..schema import ModelCallKind, Usage
 from ..settings import Settings
+from .breaker import CircuitBreaker, EndpointDownError
 from .modes import is_local_url, resolve_mode, response_format
 from .ratelimit import RateLimiter
 from .redaction import exception_chain, redact, safe_cause, scrub
+from .resolved import ResolvedEndpoint, configured_endpoint
 from .tokens import count_tokens, estimate_tokens, tokenizer_name
 from .transport import (
     RetryPolicy,
@@ -94,10 +107,12 @@ from .transport import (
     describe,
     is_busy,
     is_retryable,
+    retry_after,
     send_with_retries,
 )
 from .wire_models import (
     REASKABLE,
+    remember_async_validator_checks,
     schema_of,
     validation_context,
     validation_errors,
@@ -121,33 +136,6 @@ __all__ = [  # token counting lives in tokens.py; re-exported here for callers o
 M = TypeVar("M", bound=BaseModel)
 
 NO_KEY = "sk-no-key"  # placeholder: the SDK refuses an empty key, local servers ignore it
-
-
-class ModelCallError(ModelError):
-    """A structured call failed; carries what it cost and why.
-
-    Attributes:
-        usage: tokens, calls and seconds spent on every attempt.
-        reasons: the last validation errors (or the transport/HTTP failure).
-        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
-        last_raw: text of the model's last answer (JSON content or tool-call
-            arguments), e.g. to read it leniently; None if no answer arrived.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        usage: Usage,
-        reasons: list[str],
-        kind: str,
-        last_raw: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.usage = usage
-        self.reasons = reasons
-        self.kind = kind
-        self.last_raw = last_raw
 
 
 class _Cached(Protocol):
@@ -225,43 +213,52 @@ class LLMClient:
         self,
         settings: Settings,
         *,
+        endpoint: ResolvedEndpoint | None = None,
         cache: AnswerCache | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
-        """Build the SDK client and pick the mode.
+        """Build the SDK client for ``endpoint``.
 
         Args:
-            settings: ``base_url``, ``api_key``, ``model``, ``mode``, ``timeout``,
-                ``max_retries``, ``reasks``, ``temperature``, ``max_output_tokens``.
+            settings: ``timeout``, ``max_retries``, ``reasks``, ``temperature``,
+                ``max_output_tokens``, ``concurrency`` and the rate limits.
+            endpoint: what to talk to (URL, model, mode, key); default: the one
+                ``settings.base_url`` names (:func:`configured_endpoint`).
             cache: response cache consulted before any HTTP call (None: no cache).
             retry: transport backoff, time budget and attempt cap; defaults to
                 :class:`~summarizer.endpoint.transport.RetryPolicy` (120 s of retrying).
             sleep: how to wait between transport attempts (tests may speed it up).
+            breaker: the endpoint's circuit breaker (default: one from the
+                ``breaker_*`` settings).
 
         Raises:
-            ConfigError: no ``base_url`` (start the local server first) or no ``model``.
+            ConfigError: no ``endpoint`` and no ``base_url`` or ``model`` in the settings.
         """
-        if not settings.base_url:
-            raise ConfigError(
-                "no model endpoint: set SUMMARIZER_BASE_URL, or start the embedded server "
-                "with summarizer.endpoint.localmodel.local_endpoint(settings)"
-            )
-        if not settings.model:
-            raise ConfigError("no model name: set SUMMARIZER_MODEL (e.g. the server's model id)")
+        self.endpoint = endpoint if endpoint is not None else configured_endpoint(settings)
         self.settings = settings
-        self.mode = resolve_mode(settings)
-        self._llama_cpp_dialect = is_local_url(settings.base_url)
+        self.model = self.endpoint.model
+        self.mode = self.endpoint.mode
+        self._llama_cpp_dialect = self.endpoint.local
         self.cache = cache
         self.retry = retry or RetryPolicy()
+        #: waits between attempts: cut short by the breaker opening, unless a test's own
         self._sleep = sleep
-        self._secret = settings.api_key
+        self._secret = self.endpoint.api_key.get_secret_value()
+        self.breaker = breaker or CircuitBreaker(
+            f"{self.endpoint.model} at {self.endpoint.url}",
+            failures=settings.breaker_failures,
+            cooldown=settings.breaker_cooldown,
+            busy_seconds=settings.breaker_busy_seconds,
+        )
         self._openai = openai.OpenAI(
-            base_url=settings.base_url,
-            api_key=settings.api_key or NO_KEY,
+            base_url=self.endpoint.url,
+            api_key=self._secret or NO_KEY,
             timeout=settings.timeout,
             max_retries=0,
         )
+        remember_async_validator_checks()
         # patched once: the per-call meter reaches ``_send`` through ``_METER``
         self._patched = instructor.patch(create=self._create, mode=self.mode)
         # one budget per client, shared by every thread that uses it: at most
@@ -270,10 +267,12 @@ class LLMClient:
         self.limiter = RateLimiter(
             settings.requests_per_minute, settings.tokens_per_minute, sleep=sleep
         )
+        if sleep is time.sleep:
+            self._sleep = self.breaker.sleep
 
     def __repr__(self) -> str:
-        s = self.settings
-        return f"LLMClient(base_url={s.base_url!r}, model={s.model!r}, mode={self.mode.value!r})"
+        url = self.endpoint.url
+        return f"LLMClient(base_url={url!r}, model={self.model!r}, mode={self.mode.value!r})"
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -342,8 +341,8 @@ class LLMClient:
             sleep=lambda _s: None,
         )
         kwargs: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": copy.deepcopy([dict(m) for m in messages]),
+            "model": self.model,
+            "messages": _own_copy(messages),
             "temperature": self.settings.temperature,
             "max_tokens": max_tokens,
             "response_model": wire_model(response_model),
@@ -358,12 +357,20 @@ class LLMClient:
                 finally:
                     _METER.reset(token)
         except Exception as e:
-            raise self._failure(e, meter) from safe_cause(e, self._secret)
+            failure = self._failure(e, meter)
+            # failed attempts are counted as they happen; what is left: a busy answer that
+            # outlasted its retry budget, or an answer that cannot be used at all
+            if failure.kind in ("truncated", "response") or (
+                failure.kind == "transport" and meter.transport.busy == meter.transport.attempts
+            ):
+                self.breaker.record_failure(failure.reasons[0] if failure.reasons else failure.kind)
+            raise failure from safe_cause(e, self._secret)
+        self.breaker.record_success()
         # instructor returns an instance of a generated subclass; hand back the
         # caller's own class (already validated: no second validation run)
         obj = response_model.model_construct(_fields_set=answer.model_fields_set, **dict(answer))
         if self.cache is not None:
-            self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.settings.model)
+            self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.model)
         return obj, meter.usage
 
     def cache_key(
@@ -376,7 +383,7 @@ class LLMClient:
         """Cache key of a call: SHA-256 of model, mode, sampling, schema, messages, ``extra``."""
         parts = dict(
             cache_format=CACHE_FORMAT,
-            model=self.settings.model,
+            model=self.model,
             mode=self.mode.value,
             temperature=self.settings.temperature,
             max_tokens=max_tokens,
@@ -408,12 +415,16 @@ class LLMClient:
             if waited:
                 logger.info("rate limit: waited %.1f s", waited)
             with self._in_flight:  # a slot; waiting for one is not part of the attempt's time
+                # with the slot: a hold or an opening while it waited for one still applies
+                ticket = self.breaker.before_request()  # refused, not sent, while open
                 start = time.monotonic()
                 try:
-                    completion = self._openai.chat.completions.create(*args, **kwargs)
+                    completion = self._post(args, kwargs)
                 except Exception as e:
                     meter.add(time.monotonic() - start)
                     redact(e, self._secret)  # before instructor or the retry loop log it
+                    if not is_busy(e) or retry_after(e) is None:  # a bare 429 is a failure
+                        self.breaker.record_failure(describe(e, self._secret), ticket)
                     raise
                 meter.add(time.monotonic() - start, completion)
             return completion
@@ -428,7 +439,40 @@ class LLMClient:
             on_retry=self._log_retry,
         )
 
+    def _post(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """One ``POST /chat/completions`` through the SDK.
+
+        The request body instructor prepared is plain JSON already (strings,
+        numbers, dicts), so it goes to the SDK's ``post`` as it is: the SDK's
+        ``create`` would first walk it against its typed-dict annotations
+        (``maybe_transform``, about a fifth of the client's CPU per request)
+        to change nothing. Anything else falls back to ``create``.
+        """
+        if args or not kwargs.keys() <= _PLAIN_BODY_KEYS or kwargs.get("stream"):
+            return self._openai.chat.completions.create(*args, **kwargs)
+        body = {k: v for k, v in kwargs.items() if v is not None and not isinstance(v, NotGiven)}
+        return self._openai.post(
+            "/chat/completions", body=body, cast_to=ChatCompletion, options=_POST_OPTIONS
+        )
+
+    def answer_usable(self, usable: bool, reason: str = "") -> None:
+        """Tell the breaker whether a call's invalid last answer could be used after all.
+
+        After a ``kind="validation"`` :class:`ModelCallError` the client does not
+        know whether the caller can repair the answer; the caller says so here:
+        a usable answer closes the run of failures, an unusable one adds to it.
+        """
+        if usable:
+            self.breaker.record_success()
+        else:
+            self.breaker.record_failure(reason or "unusable answer")
+
     def _log_retry(self, exc: BaseException, wait: float, attempts: int, log: TransportLog) -> None:
+        # the breaker may stop the loop here: it opened meanwhile, or busy answers lasted too long
+        asked = retry_after(exc)
+        if asked is not None:  # busy answers that say when are counted by how long they last
+            self.breaker.record_busy(wait, describe(exc, self._secret), asked=asked)
+        self.breaker.check()
         # busy answers (429, Retry-After) are expected under a provider's cap: info, not warning
         logger.log(
             logging.INFO if is_busy(exc) else logging.WARNING,
@@ -437,11 +481,16 @@ class LLMClient:
         )  # fmt: skip
 
     def _failure(self, exc: Exception, meter: _Meter) -> ModelCallError:
-        endpoint = f"{self.settings.model} at {self.settings.base_url}"
+        endpoint = f"{self.model} at {self.endpoint.url}"
         chain = exception_chain(exc)
+        down = next((e for e in chain if isinstance(e, EndpointDownError)), None)
+        if down is not None:
+            return ModelCallError(str(down), usage=meter.usage, reasons=[down.reason],
+                                  kind="endpoint_down", last_raw=meter.last_raw)  # fmt: skip
         api_error = next((e for e in chain if isinstance(e, openai.APIError)), None)
         if api_error is not None:  # instructor >= 1.4 wraps it; older versions do not
             reason = describe(api_error, self._secret)
+            kind: ModelCallKind
             if is_retryable(api_error):
                 kind = "transport"
                 reason = f"{reason} ({meter.transport.gave_up or 'gave up'})"
@@ -469,6 +518,26 @@ class LLMClient:
         reason = describe(exc, self._secret)
         return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
                               kind="response", last_raw=meter.last_raw)  # fmt: skip
+
+
+#: Request fields sent as they are (JSON already); any other field goes through ``create``.
+_PLAIN_BODY_KEYS = frozenset({
+    "model", "messages", "temperature", "max_tokens", "max_completion_tokens", "response_format",
+    "tools", "tool_choice", "top_p", "seed", "stop", "n", "parallel_tool_calls", "stream",
+})  # fmt: skip
+_POST_OPTIONS: Any = {"security": {"bearer_auth": True}}  # what ``create`` asks for: the key
+
+
+def _own_copy(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Messages instructor may append to and edit, leaving the caller's untouched.
+
+    A copy of each message dict is enough for text contents (strings are
+    immutable); anything else (content parts) is deep-copied.
+    """
+    out = [dict(m) for m in messages]
+    if all(isinstance(m.get("content"), str | None) for m in out):
+        return out
+    return copy.deepcopy(out)
 
 
 def _prompt_tokens(messages: Any) -> int:

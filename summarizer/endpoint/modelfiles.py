@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata as metadata
+import json
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ __all__ = [
     "KNOWN_MODELS",
     "KnownModel",
     "assemble_model",
+    "model_digest",
     "resolve_model_path",
 ]
 
@@ -213,6 +215,55 @@ def resolve_model_path(settings: Settings) -> Path:
         if all(_is_installed(p) for p in model.packages):
             return assemble_model(model, models_dir)
     raise ConfigError(HOW_TO_GET_A_MODEL)
+
+
+def model_digest(settings: Settings) -> str:
+    """SHA-256 of the GGUF file the embedded server would load, without starting it.
+
+    A known model's digest is its registry entry (nothing is read or assembled).
+    A GGUF path is hashed once: the digest is cached in
+    ``<cache_dir>/models/digests.json`` under the file's absolute path, size and
+    modification time, so a 500 MB model is not read again on every run.
+
+    Raises:
+        ConfigError: as :func:`resolve_model_path` (no such file, nothing installed).
+    """
+    if settings.local_model:
+        known = _known(settings.local_model)
+        if known is not None:
+            return known.sha256
+        path = Path(settings.local_model).expanduser()
+        if not path.is_file():
+            resolve_model_path(settings)  # raises the actionable error
+        return _cached_digest(path.resolve(), Path(settings.cache_dir) / "models" / "digests.json")
+    for model in KNOWN_MODELS:
+        if all(_is_installed(p) for p in model.packages):
+            return model.sha256
+    raise ConfigError(HOW_TO_GET_A_MODEL)
+
+
+def _cached_digest(path: Path, index: Path) -> str:
+    stat = path.stat()
+    key = f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+    try:
+        known = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    digest = known.get(key)
+    if isinstance(digest, str) and len(digest) == 64:
+        return digest
+    logger.info("hashing %s (once; the digest is cached)", path)
+    digest = _sha256_file(path)
+    known = {k: v for k, v in known.items() if not k.startswith(f"{path}:")}
+    known[key] = digest
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic_text(index, json.dumps(known, indent=1, sort_keys=True))
+    except OSError as e:  # a read-only cache only costs a re-hash next time
+        logger.debug("could not cache the digest of %s: %s", path, e)
+    return digest
 
 
 def _is_installed(dist_name: str) -> bool:

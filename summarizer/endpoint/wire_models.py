@@ -11,14 +11,19 @@
 * :data:`REASKABLE` — the exceptions that mean "the answer did not validate",
   the only ones re-asked; :func:`validation_errors` — their messages.
 * :func:`schema_of` — a response model's JSON schema, cached (cache keys).
+* :func:`remember_async_validator_checks` — instructor >= 1.15 checks, on every
+  call and up to four times per call, that the response model has no async
+  validators, walking every attribute of every class in its MRO (about a sixth
+  of the client's CPU per request); the answer depends on the class alone, so
+  it is remembered per class (a class that fails is checked, and fails, again).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import importlib
 import importlib.util
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -71,6 +76,39 @@ def validation_context(context: dict[str, Any]) -> Iterator[None]:
         _CONTEXT.reset(token)
 
 
+def remember_async_validator_checks() -> bool:
+    """Make instructor's per-call async-validator check remember the classes that pass.
+
+    Returns whether instructor has the check (older versions do not; nothing to do).
+    Idempotent and thread-safe (a class checked twice at once is only checked twice).
+    """
+    try:
+        checks = importlib.import_module("instructor.v2.validation.async_validators")
+        patch = importlib.import_module("instructor.v2.core.patch")
+    except ImportError:
+        return False
+    original = getattr(checks, "reject_async_validators", None)
+    if original is None or getattr(original, "_remembers", False):
+        return original is not None
+    passed: set[Any] = set()
+
+    def reject_async_validators(response_model: Any) -> None:
+        try:
+            if response_model in passed:
+                return
+        except TypeError:  # unhashable: check every time
+            original(response_model)
+            return
+        original(response_model)  # raises for a class with async validators
+        passed.add(response_model)
+
+    reject_async_validators._remembers = True  # type: ignore[attr-defined]
+    setattr(checks, "reject_async_validators", reject_async_validators)  # noqa: B010
+    if getattr(patch, "reject_async_validators", None) is original:
+        setattr(patch, "reject_async_validators", reject_async_validators)  # noqa: B010
+    return True
+
+
 def _call_context() -> dict[str, Any] | None:
     return _CONTEXT.get(None)
 
@@ -90,13 +128,13 @@ def wire_model(response_model: type[M]) -> type[M]:
       none, so that it does not render the messages as Jinja templates.
     """
     wire: Any = instructor.openai_schema(response_model)
-    schema = wire.model_json_schema()
+    schema_json = json.dumps(wire.model_json_schema())  # copied per call: json beats deepcopy
     schema_of, from_json, from_python = (
         wire.model_json_schema, wire.model_validate_json, wire.model_validate
     )  # fmt: skip
 
     def model_json_schema(cls: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return schema_of(*args, **kwargs) if args or kwargs else copy.deepcopy(schema)
+        return schema_of(*args, **kwargs) if args or kwargs else json.loads(schema_json)
 
     def model_validate_json(cls: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("context") is None:

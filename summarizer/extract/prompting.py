@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Literal
@@ -47,11 +48,19 @@ def template(name: str, language: Language) -> str:
     )
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def system_template(task: Task, language: Language) -> str:
+    """The system template of ``task`` as stored (the message sends it stripped)."""
+    return template(_SYSTEM[task], language)
+
+
 def detect_language(text: str) -> Language:
     """``zh`` when a good share of the letters are CJK, else ``en``."""
     sample = text[:4000]
-    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
-    letters = sum(1 for c in sample if c.isalpha())
+    cjk = len(_CJK.findall(sample))
+    letters = sum(map(str.isalpha, sample))
     return "zh" if letters and cjk / letters > 0.2 else "en"
 
 
@@ -93,6 +102,6 @@ def build_messages(
     """
     user = template("user", language).format(sections=render_units(chunk, language))
     return [
-        {"role": "system", "content": template(_SYSTEM[task], language).strip()},
+        {"role": "system", "content": system_template(task, language).strip()},
         {"role": "user", "content": user.strip()},
     ]
