@@ -244,7 +244,9 @@ def run(
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
     offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
-    (one row per item), OUT/manifest.jsonl and OUT/report.md. Run it again
+    (one row per item), OUT/manifest.jsonl, and OUT/report.md and
+    OUT/report.html (every document's summaries; in the HTML a click on a
+    summary shows its evidence in the text). Run it again
     with the same OUT to resume: finished documents are skipped (no model
     calls); failed, changed and degraded ones (some units fell back because
     the endpoint failed) are redone, and so is everything made under another
@@ -268,8 +270,8 @@ def run(
         )
     if not quiet:
         click.echo(
-            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx); "
-            + result.reuse_line(),
+            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, report.html, "
+            "items.csv, items.xlsx); " + result.reuse_line(),
             err=True,
         )
     if result.degraded:  # the last line, even with -q: the run is not done

@@ -2,8 +2,10 @@
 
 For each input the folder gets ``<name>.json`` (the :class:`DocumentSummary`)
 and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
-``summaries.jsonl``, ``manifest.jsonl`` (one status line per document) and
-``report.md``. One bad document is recorded and the batch goes on.
+``summaries.jsonl``, ``manifest.jsonl`` (one status line per document),
+``report.md`` and ``report.html`` (the run's counts, then every document's
+summaries; :mod:`summarizer.batch.readable`). One bad document is recorded and
+the batch goes on.
 
 Runs resume: the manifest is the record of truth (input SHA-256, run identity
 — :mod:`summarizer.batch.identity` —, status; :mod:`summarizer.batch.manifest`),
@@ -57,6 +59,7 @@ from .manifest import (
     read_manifest,
     redo_reason,
 )
+from .readable import write_readable_reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +341,8 @@ def summarize_folder(
         final = tuple(o for o in outcomes if o is not None)
         result = BatchResult(out, final, time.perf_counter() - t0, identity)
         write_atomic(manifest, compacted(rows, names))
-    write_atomic(out / "report.md", render_report(result, settings))
+    ok_names = (o.name for o in result.outcomes if o.status == "ok")
+    write_readable_reports(out, ok_names, render_report(result, settings))
     return result
 
 

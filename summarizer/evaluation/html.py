@@ -21,6 +21,7 @@ from ..schema import DocumentSummary, Item
 from .dataset import Case, Dataset
 from .metrics import index_predictions, item_range, match_spans
 from .report import DocReport, EvalReport, IndicatorScores, Scores
+from .summaries import summary_table_html
 
 __all__ = ["render_html"]
 
@@ -113,9 +114,8 @@ def render_html(
         '<span class="tag achievement">A</span>achievement '
         '<span class="tag shortcoming">S</span>shortcoming '
         '<span class="tag plan">P</span>plan</p>\n'
-        f"{_summary_table(report)}\n{_indicator_table(report)}\n{warn_html}\n"
-        + "\n".join(sections)
-        + "\n</body></html>\n"
+        f"{_summary_table(report)}\n{summary_table_html(report.totals.summaries)}\n"
+        f"{_indicator_table(report)}\n{warn_html}\n" + "\n".join(sections) + "\n</body></html>\n"
     )
 
 

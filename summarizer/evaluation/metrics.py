@@ -26,6 +26,10 @@ Ungrounded figures
     ``numbers.find_figures`` finds in the document text at the item's evidence
     spans (the document's text at those offsets, not the span's own copy).
 
+Summaries
+    Each matched pair's summary against the gold's reference summary, and every
+    predicted summary's form and numbers: :mod:`summarizer.evaluation.summaries`.
+
 A document without a prediction is scored as an empty prediction and warned about.
 """
 
@@ -49,6 +53,7 @@ from .report import (
     Totals,
     UngroundedFigure,
 )
+from .summaries import score_summaries
 
 __all__ = [
     "Pair",
@@ -209,6 +214,12 @@ def evaluate_document(case: Case, summary: DocumentSummary | None) -> DocReport:
             for pr in sorted(pairs, key=lambda pr: pr.gold)
         ],
         warnings=warnings,
+        summaries=score_summaries(
+            case.text,
+            pred,
+            [(g.category, g.summary) for g in gold],
+            [(pr.gold, pr.pred) for pr in pairs],
+        ),
     )
 
 

@@ -17,6 +17,13 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..schema import CATEGORIES, Category
+from .summaries import (
+    LOWER_IS_BETTER,
+    SUMMARY_HEAD,
+    SummaryReport,
+    summary_metrics,
+    summary_rows,
+)
 
 __all__ = [
     "Comparison",
@@ -201,6 +208,7 @@ class DocReport(_Model):
     )
     matches: list[Match] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    summaries: SummaryReport | None = None  #: summary measures (:mod:`.summaries`)
 
 
 class Totals(_Model):
@@ -218,6 +226,7 @@ class Totals(_Model):
     year_correct: int = 0
     year_total: int = 0
     cost: Cost = Field(default_factory=Cost)
+    summaries: SummaryReport | None = None
     indicators: IndicatorScores | None = None
 
     @classmethod
@@ -225,6 +234,8 @@ class Totals(_Model):
         """Sum per-document reports."""
         t = cls()
         cats = {c: Scores() for c in CATEGORIES}
+        docs = list(docs)
+        t.summaries = SummaryReport.total(d.summaries for d in docs)
         for d in docs:
             t.documents += 1
             t.predicted += d.predicted
@@ -316,6 +327,7 @@ def tracked_metrics(report: EvalReport) -> dict[str, float | None]:
     out["loc-F1"] = t.localisation.f1
     out["figure recall"] = t.figures.recall
     out["ungrounded"] = float(t.ungrounded)
+    out.update(summary_metrics(t.summaries))
     if t.indicators is not None:
         out["indicator F1"] = t.indicators.tags.f1
         out["headline F1"] = t.indicators.headline.f1
@@ -344,6 +356,13 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
     for name, delta in deltas.items():
         if name == "ungrounded" or delta is None:
             continue
+        if name in LOWER_IS_BETTER:
+            if delta > tolerance + _EPS:
+                regressions.append(
+                    f"{name} rose by {delta:.3f} ({base[name]:.3f} -> {cur[name]:.3f}), "
+                    f"more than the tolerance {tolerance:g}"
+                )
+            continue
         if delta < -tolerance - _EPS:
             regressions.append(
                 f"{name} dropped by {-delta:.3f} ({base[name]:.3f} -> {cur[name]:.3f}), "
@@ -354,6 +373,12 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
         sample = ", ".join(f"{u.doc_id}/{u.item_id} {u.text!r}" for u in listed[:5])
         more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
         regressions.append(f"{report.totals.ungrounded} ungrounded figures: {sample}{more}")
+    if report.totals.summaries is not None and report.totals.summaries.overall.outside:
+        s = report.totals.summaries
+        regressions.append(
+            f"{s.overall.outside} summaries state a number not in their evidence: "
+            + "; ".join(s.outside_examples[:3])
+        )
 
     warnings: list[str] = []
     if report.dataset != baseline.dataset:
@@ -482,12 +507,15 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
     )
     cats = [_cat_row(c, s) for c, s in t.categories.items()]
     cats.append(_cat_row("(any, loc)", t.localisation))
+    summ = summary_rows(t.summaries)
     ungrounded = [u for d in report.documents for u in d.ungrounded]
     warnings = report.all_warnings()
     ind_rows = _indicator_rows(report)
     if markdown:
         parts = [f"# Eval report: {report.dataset}", "", _md_table(_DOC_HEAD, [*rows, total])]
         parts += ["", "## Items by category (all documents)", "", _md_table(_CAT_HEAD, cats)]
+        if summ:
+            parts += ["", "## Summaries (all documents)", "", _md_table(SUMMARY_HEAD, summ)]
         if ind_rows:
             parts += ["", "## Indicator tags", "", _md_table(_IND_HEAD, ind_rows)]
         if ungrounded:
@@ -498,6 +526,8 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
         return "\n".join(parts) + "\n"
     parts = [f"Eval report: {report.dataset}", _text_table(_DOC_HEAD, rows, total)]
     parts += ["", _text_table(_CAT_HEAD, cats)]
+    if summ:
+        parts += ["", _text_table(SUMMARY_HEAD, summ)]
     if ind_rows:
         parts += ["", "Indicator tags:", _text_table(_IND_HEAD, ind_rows[:-1], ind_rows[-1])]
     if ungrounded:

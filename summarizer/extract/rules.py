@@ -1,7 +1,7 @@
 """The rules backend: no model, the baseline every model must beat.
 
-Section role -> category, unit -> item, summary = the unit's lead clause,
-figures from the number finder.
+Section role -> category, unit -> item, summary = the unit's point compressed
+from its own text (:mod:`.summaries`), figures from the number finder.
 """
 
 from __future__ import annotations
@@ -11,12 +11,20 @@ from collections.abc import Iterable, Sequence
 from ..schema import Category, Item, ValidationNote, ValidationStatus
 from ..structure.sections import Outline, Unit
 from .grounding import build_item
+from .summaries import compress
 
 MIN_LEAD = 6  #: a lead shorter than this is not a useful summary; use the first sentence
 
 
 def rule_summary(unit: Unit, limit: int = 80) -> str:
-    """The unit's lead clause, or its first sentence when the lead is too short."""
+    """The unit's point compressed from its own text (:func:`.summaries.compress`).
+
+    When nothing is left to compress: the unit's lead clause, or its first
+    sentence when the lead is too short.
+    """
+    compressed = compress(unit.text)
+    if compressed:
+        return compressed
     lead = unit.lead
     if len(lead) >= MIN_LEAD:
         return lead

@@ -1,0 +1,250 @@
+"""The report a person reads: ``report.md`` and ``report.html`` of a batch.
+
+Per document: its title, issuer and year, then its achievements, shortcomings
+and plans, each as its summary with its figures. In the HTML page every
+summary is a link: clicking it highlights the item's evidence in the
+document's text, shown beside the list, and scrolls to it (a few lines of
+inline script; the page is one self-contained file: inline CSS and script, no
+external asset, works offline). The document text is escaped; so is every
+string from a summary.
+
+Both files are written streaming, one document at a time, from the outputs on
+disk (``<name>.json`` and the ``<name>.text.txt`` its ``metadata.text_path``
+names): memory does not grow with the batch. They are written to temporary
+files and moved into place at the end, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import ExitStack
+from itertools import pairwise
+from pathlib import Path
+from typing import IO
+
+from ..schema import CATEGORIES, CATEGORY_FIELDS, Category, DocumentSummary, Item
+
+__all__ = ["CATEGORY_TITLES", "MAX_FIGURES_SHOWN", "write_readable_reports"]
+
+#: Section title of each category (Chinese first: the reports are Chinese).
+CATEGORY_TITLES: dict[Category, str] = {
+    "achievement": "成效 Achievements",
+    "shortcoming": "问题 Shortcomings",
+    "plan": "计划 Plans",
+}
+MAX_FIGURES_SHOWN = 8  #: figures listed after a summary; the rest are counted
+
+_CSS = """
+body { font-family: system-ui, "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei",
+       sans-serif; margin: 0 1.5em 2em; color: #222; }
+h1 { font-size: 1.4em; } .counts { font-size: .85em; color: #555; }
+section.doc { border-top: 2px solid #bbb; margin-top: 1.5em; padding-top: .5em; }
+section.doc h2 { font-size: 1.2em; margin: .3em 0; } .meta { color: #555; margin: .2em 0 .6em; }
+.cols { display: grid; grid-template-columns: minmax(18em, 2fr) 3fr; gap: 1.2em;
+        align-items: start; }
+.cat h3 { font-size: 1em; margin: .8em 0 .3em; }
+.cat.achievement h3 { color: #2e7d32; } .cat.shortcoming h3 { color: #c62828; }
+.cat.plan h3 { color: #1565c0; }
+.cat ol { margin: 0; padding-left: 1.6em; } .cat li { margin: .25em 0; line-height: 1.5; }
+a.summ { color: inherit; text-decoration: none; border-bottom: 1px dotted #888; cursor: pointer; }
+a.summ:hover, a.summ.current { background: #fff3b0; }
+.figs { color: #6a3d9a; font-size: .85em; margin-left: .3em; }
+.none { color: #888; font-style: italic; }
+.text { white-space: pre-wrap; line-height: 1.7; font-size: .9em; border: 1px solid #ddd;
+        padding: .6em; background: #fff; overflow-wrap: anywhere; max-height: 80vh;
+        overflow-y: auto; position: sticky; top: .5em; }
+mark { background: #eef3e8; color: inherit; border-radius: 2px; }
+mark.shortcoming { background: #f8eaea; } mark.plan { background: #e8eef8; }
+mark.active { background: #ffd54f; outline: 2px solid #e65100; }
+"""
+
+_SCRIPT = """
+function showEvidence(id) {
+  var anchor = document.getElementById(id);
+  if (!anchor) return false;
+  var doc = anchor.closest('section.doc');
+  document.querySelectorAll('mark.active').forEach(function (m) { m.classList.remove('active'); });
+  document.querySelectorAll('a.summ.current').forEach(function (a) {
+    a.classList.remove('current');
+  });
+  var item = anchor.getAttribute('data-item');
+  doc.querySelectorAll('mark[data-items~="' + item + '"]').forEach(function (m) {
+    m.classList.add('active');
+  });
+  var link = doc.querySelector('a.summ[data-item="' + item + '"]');
+  if (link) link.classList.add('current');
+  var box = anchor.closest('.text');
+  if (box) box.scrollTop = Math.max(0, anchor.offsetTop - box.offsetTop - 40);
+  return true;
+}
+document.addEventListener('click', function (e) {
+  var a = e.target.closest('a.summ');
+  if (!a) return;
+  e.preventDefault();
+  var id = a.getAttribute('href').slice(1);
+  if (showEvidence(id)) history.replaceState(null, '', '#' + id);
+});
+window.addEventListener('load', function () {
+  if (location.hash) showEvidence(location.hash.slice(1));
+});
+"""
+
+
+def _e(s: object) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def _figures_shown(item: Item) -> list[str]:
+    texts = [f.text for f in item.figures]
+    if len(texts) > MAX_FIGURES_SHOWN:
+        return [*texts[:MAX_FIGURES_SHOWN], f"+{len(texts) - MAX_FIGURES_SHOWN}"]
+    return texts
+
+
+def _meta_line(summary: DocumentSummary, name: str) -> str:
+    issuer = summary.issuer or "-"
+    year = str(summary.year) if summary.year is not None else "-"
+    return f"Issuer 发布: {issuer} · Year 年份: {year} · File: {name}"
+
+
+def _md_document(summary: DocumentSummary, name: str) -> str:
+    lines = [f"## {summary.title or name}", "", _meta_line(summary, name), ""]
+    for c in CATEGORIES:
+        items: list[Item] = getattr(summary, CATEGORY_FIELDS[c])
+        lines.append(f"### {CATEGORY_TITLES[c]} ({len(items)})")
+        lines.append("")
+        if not items:
+            lines += ["_(none)_", ""]
+            continue
+        for it in items:
+            figs = _figures_shown(it)
+            tail = f" — {'、'.join(figs)}" if figs else ""
+            lines.append(f"- {it.summary.strip()}{tail}")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _highlight(text: str, items: list[Item], doc_key: str) -> str:
+    """``text`` escaped; every evidence span in a ``<mark>`` naming its items.
+
+    The first span of each item opens with an anchor ``ev-<doc>-<item>`` that
+    the item's link points to.
+    """
+    n = len(text)
+    spans = [
+        (s.start, min(s.end, n), it, k)
+        for it in items
+        for k, s in enumerate(it.evidence)
+        if 0 <= s.start < min(s.end, n)
+    ]
+    bounds = sorted({0, n, *(a for a, _b, _i, _k in spans), *(b for _a, b, _i, _k in spans)})
+    out = []
+    for a, b in pairwise(bounds):
+        anchors = "".join(
+            f'<span class="anchor" id="ev-{doc_key}-{_e(it.id)}" data-item="{_e(it.id)}"></span>'
+            for s, _end, it, k in spans
+            if s == a and k == 0
+        )
+        seg = _e(text[a:b])
+        covering = [it for s, e, it, _k in spans if s <= a and b <= e]
+        if not covering:
+            out.append(anchors + seg)
+            continue
+        ids = " ".join(dict.fromkeys(_e(it.id) for it in covering))
+        out.append(
+            f'{anchors}<mark class="{_e(covering[0].category)}" data-items="{ids}">{seg}</mark>'
+        )
+    return "".join(out)
+
+
+def _html_document(summary: DocumentSummary, name: str, text: str | None, index: int) -> str:
+    key = f"d{index}"
+    lists = []
+    for c in CATEGORIES:
+        items: list[Item] = getattr(summary, CATEGORY_FIELDS[c])
+        rows = []
+        for it in items:
+            figs = _figures_shown(it)
+            fig_html = f'<span class="figs">{_e("、".join(figs))}</span>' if figs else ""
+            link = (
+                f'<a class="summ" href="#ev-{key}-{_e(it.id)}" data-item="{_e(it.id)}">'
+                f"{_e(it.summary.strip())}</a>"
+                if text is not None
+                else _e(it.summary.strip())
+            )
+            rows.append(f"<li>{link}{fig_html}</li>")
+        body = f"<ol>{''.join(rows)}</ol>" if rows else '<p class="none">(none)</p>'
+        lists.append(
+            f'<div class="cat {c}" data-category="{c}">'
+            f"<h3>{_e(CATEGORY_TITLES[c])} ({len(items)})</h3>{body}</div>"
+        )
+    if text is None:
+        pane = '<div class="text none">(the document text is not in the output folder)</div>'
+    else:
+        pane = f'<div class="text" id="text-{key}">{_highlight(text, summary.items(), key)}</div>'
+    return (
+        f'<section class="doc" id="{key}" data-name="{_e(name)}">'
+        f"<h2>{_e(summary.title or name)}</h2>"
+        f'<p class="meta">{_e(_meta_line(summary, name))}</p>'
+        f'<div class="cols"><div class="lists">{"".join(lists)}</div>{pane}</div></section>\n'
+    )
+
+
+def _read_text(out: Path, summary: DocumentSummary) -> str | None:
+    if not summary.metadata.text_path:
+        return None
+    try:
+        return (out / summary.metadata.text_path).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def write_readable_reports(out: Path, names: Iterable[str], header_md: str) -> None:
+    """Write ``out/report.md`` and ``out/report.html``, one document at a time.
+
+    Args:
+        out: the batch's output folder.
+        names: output stems of the finished documents, in input order; each
+            ``out/<name>.json`` is read when its turn comes and dropped after.
+        header_md: the run's Markdown header (counts, usage, warnings); it opens
+            ``report.md``.
+    """
+    with ExitStack() as stack:
+        tmps: list[tuple[Path, IO[str], Path]] = []
+        for final in (out / "report.md", out / "report.html"):
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{final.name}.", suffix=".tmp")
+            f = stack.enter_context(os.fdopen(fd, "w", encoding="utf-8"))
+            stack.callback(Path(tmp).unlink, missing_ok=True)  # a no-op once moved
+            tmps.append((Path(tmp), f, final))
+        (_, md, _), (_, page, _) = tmps
+        md.write(header_md.rstrip("\n") + "\n\n# Documents\n\n")
+        page.write(
+            '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Summarizer report</title><style>{_CSS}</style></head><body>\n"
+            "<h1>Summarizer report 摘要报告</h1>\n"
+            '<p class="counts">Click a summary to see its evidence highlighted in the '
+            "document text. 点击摘要查看原文依据。</p>\n"
+        )
+        for index, name in enumerate(names):
+            path = out / f"{name}.json"
+            try:
+                summary = DocumentSummary.model_validate_json(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                md.write(f"## {name}\n\n_(output could not be read: {e})_\n\n")
+                page.write(
+                    f'<section class="doc"><h2>{_e(name)}</h2><p class="none">'
+                    f"(output could not be read: {_e(e)})</p></section>\n"
+                )
+                continue
+            md.write(_md_document(summary, name))
+            page.write(_html_document(summary, name, _read_text(out, summary), index))
+            md.flush()  # on disk as each document finishes; nothing kept for the next
+            page.flush()
+        page.write(f"<script>{_SCRIPT}</script>\n</body></html>\n")
+        for tmp_path, stream, target in tmps:
+            stream.close()
+            os.replace(tmp_path, target)

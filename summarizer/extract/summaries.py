@@ -1,0 +1,290 @@
+"""Compressive summaries: the point of a unit in at most 40 characters, in its own words.
+
+A summary is built only from pieces of the unit's text joined with ``，``, so
+every character comes from the unit and every number it states is one the unit
+states (:func:`compress` checks that last point again and drops a piece that
+would break it). The rules, each named for the pattern of official prose it
+catches:
+
+* **Markers** — ``一是``, ``（三）``, ``1、``, ``第一，``, ``——`` at the start are
+  dropped (:data:`LEADING_MARKER`).
+* **Formulaic preambles** — clauses that frame rather than state
+  (``坚持以…为指导``, ``深入贯彻…精神``, ``在…领导下``, ``高举…旗帜``) and
+  opening connectives and time frames (``同时``, ``一年来``, ``今年以来``) are
+  dropped (:data:`PREAMBLE`, :data:`OPENERS`).
+* **Scene-setting** — clauses that state a situation or a principle followed
+  rather than the point (``面对…``, ``按照…的原则``, ``…主要目标是：``, the
+  ``我们也清醒地看到，…还存在不少问题`` that opens a list of problems) are
+  dropped (:data:`FRAMING`).
+* **Run-in heading first** — what is left is taken in text order, so a run-in
+  heading (``加强法治文化建设。积极推进……``) leads, followed by the result or
+  problem its sentence states, as far as the length allows.
+* **Figures that matter** — up to three figures that are not sub-counts (a
+  clause opened by ``其中`` or ``分别`` breaks a total down), totals first
+  (:data:`TOTALS`: an aggregate such as ``生产总值``/``收入``/``投资`` named
+  just before it, or a sum in ``亿元``), then in text order; each with the
+  words of its clause that name it (:data:`CONTEXTS`). They are placed first,
+  the clauses fill the room left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..figures.numbers import Figure, find_figures, values_match
+
+__all__ = [
+    "LEADING_MARKER",
+    "LIMIT",
+    "OPENERS",
+    "PREAMBLE",
+    "compress",
+]
+
+LIMIT = 40  #: longest summary, in characters
+CONTEXTS = (16, 12, 8, 6)  #: characters of a figure's clause kept before it, longest that fits
+FIGURE_TAIL = 10  #: characters kept after a figure, up to its clause's end or a ``、``
+MAX_FIGURES = 3
+SNAP = 4  #: how far a cut before a figure moves to reach a word boundary
+#: Characters after which a clause cut starts cleanly (function words, enumeration comma).
+BOUNDARY = frozenset("、的和及与在对将等了为由从把使其")
+PAIRS = (("“", "”"), ("《", "》"), ("（", "）"), ("(", ")"), ("‘", "’"))
+MIN_CLAUSE = 6  #: a clause shorter than this states no point on its own
+
+_CN = "一二三四五六七八九十"
+#: A list marker or dash at the start of the unit (repeated: ``一、1.``).
+LEADING_MARKER = re.compile(
+    rf"(?:\s|[、，,；;：:]|[{_CN}]{{1,3}}是|[{_CN}]{{1,3}}[、，,．.]|[(（][{_CN}\d]{{1,3}}[)）]"
+    rf"|第[{_CN}]{{1,3}}[，,、：:．.]|\d{{1,2}}[、．.](?!\d)|[①-⑳]|[—\-－]+|#+|首先[，,]|其次[，,])+"
+)
+#: Clauses that frame the point instead of stating it.
+PREAMBLE = re.compile(
+    r"坚持以.{1,30}?为(?:指导|指引|统领|引领)|^以.{1,30}?为(?:指导|指引|统领|引领)"
+    r"|(?:深入|全面|认真)?(?:学习)?贯彻(?:落实)?.{0,30}?(?:精神|要求|部署)|在.{1,30}?领导下|高举.{1,20}?旗帜"
+    r"|(?:深入|全面|认真)落实.{0,30}?精神"
+    r"|^(?:我们)?(?:深入学习|认真学习|全面学习)"
+)
+#: Clauses that set the scene before the point: a situation, a principle followed.
+FRAMING = re.compile(
+    r"^(?:面对|随着|按照.{0,30}(?:原则|要求|部署|思路)|根据.{0,20}(?:实际|要求|部署)"
+    r"|在.{0,30}(?:基础上|形势下|背景下|过程中|情况下)|实现上述目标|为了?(?![0-9０-９])[^，,]{2,16}$"
+    r"|(?:这|也|仍然|仍|更)?是[^，,]{0,30}(?:之年|重中之重|战略决策|职责|必然要求|应有之义|关键|弱项)$"
+    r"|[^，,]{0,30}(?:主要|总体)?(?:目标|要求|任务|形式|思路)是$"
+    r"|回顾.{0,12}$|在总结成绩的同时|(?:我们)?也?(?:要)?清醒(?:地)?(?:看到|认识到)"
+    r"|对照.{0,40}(?:要求|期盼|期待)$"
+    r"|.{0,30}(?:存在|面临)(?:不少|一些|许多|诸多)(?:困难|问题|不足|差距|挑战|矛盾)"
+    r"|.{0,30}(?:存在|面临)的?(?:困难|问题|不足|差距)(?:和|与)(?:困难|问题|不足|差距|挑战|矛盾)$)"
+)
+#: Connectives and time frames that open a clause without adding to its point.
+OPENERS = re.compile(
+    r"(?:各位代表|同时|此外|另外|与此同时|一年来|过去一年|今年以来|近年来|[一二三四五两]年来|全年|总的来看"
+    r"|总体来看|对此|为此|目前|当前|截至目前|(?:19|20)\d\d年(?:度|以来)?|今年|去年|我们要|我们将|我们|(?:要|必须)(?=[加坚推深全继切积大着努抓做落完健强实扎持稳])"
+    r"|主要是|主要表现在|具体表现在)[，,！!：:]?"
+)
+#: A figure that states a total: an aggregate named just before it, or a sum in 亿元.
+TOTALS = re.compile(r"亿元|总值|收入|总额|增加值|投资|产量|总量")
+TOTAL_WINDOW = 12  #: characters before a figure searched for the aggregate's name
+#: Clauses that break a total down: their figures come after the total's.
+_SUBCOUNT = re.compile(r"^(?:其中|分别|包括|含)")
+_SENTENCE_END = "。！？!?；;"
+_CLAUSE_END = _SENTENCE_END + "，,：:"
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    start: int  #: offset into the unit text
+    end: int
+
+    def text(self, unit: str) -> str:
+        return unit[self.start : self.end]
+
+
+def _clauses(text: str, start: int, end: int) -> list[_Piece]:
+    """Clauses of ``text[start:end]`` (split at clause punctuation), blanks stripped."""
+    out, a = [], start
+    for i in range(start, end + 1):
+        if i == end or text[i] in _CLAUSE_END:
+            lo, hi = a, i
+            while lo < hi and text[lo].isspace():
+                lo += 1
+            while hi > lo and text[hi - 1].isspace():
+                hi -= 1
+            if hi > lo:
+                out.append(_Piece(lo, hi))
+            a = i + 1
+    return out
+
+
+def _body_start(text: str) -> int:
+    m = LEADING_MARKER.match(text)
+    return m.end() if m else 0
+
+
+def _point(text: str, piece: _Piece) -> _Piece | None:
+    """``piece`` without a marker or opening connective; None when it frames, not states."""
+    lo = piece.start
+    for rx in (LEADING_MARKER, OPENERS, LEADING_MARKER):
+        m = rx.match(text, lo, piece.end)
+        if m:
+            lo = m.end()
+    s = text[lo : piece.end]
+    if PREAMBLE.search(piece.text(text)) or FRAMING.match(piece.text(text)) or FRAMING.match(s):
+        return None
+    return _Piece(lo, piece.end) if piece.end - lo >= MIN_CLAUSE else None
+
+
+def _snap(text: str, lo: int, floor: int, fig_start: int) -> int:
+    """Move a cut at ``lo`` to a word boundary near it; never before ``floor``.
+
+    A boundary is the clause start or the position after a function word or an
+    enumeration comma (:data:`BOUNDARY`): first looked for up to SNAP characters
+    before the cut, then up to SNAP after it. A cut inside a quotation or a
+    title (a closing mark with no opening one after the cut) moves past it.
+    """
+    if lo > floor:
+        back = [
+            j
+            for j in range(lo, max(floor, lo - SNAP) - 1, -1)
+            if j == floor or text[j - 1] in BOUNDARY
+        ]
+        ahead = [
+            j for j in range(lo + 1, min(lo + SNAP, fig_start - 2) + 1) if text[j - 1] in BOUNDARY
+        ]
+        lo = back[0] if back else ahead[0] if ahead else lo
+    for opener, closer in PAIRS:
+        head = text[lo:fig_start]
+        k = head.rfind(closer)
+        if k >= 0 and head.count(closer) > head.count(opener):
+            lo += k + 1
+    return lo
+
+
+def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piece:
+    """The words of ``clause`` naming ``fig``: up to ``context`` before it, a few after."""
+    lo = max(clause.start, fig.start - context)
+    if lo > clause.start:  # a cut clause: start after an enumeration comma if one is near
+        comma = text.rfind("、", lo, fig.start - 3)
+        lo = comma + 1 if comma >= 0 else lo
+    while lo > clause.start and (text[lo - 1].isdigit() or text[lo].isdigit()):
+        lo -= 1  # never cut a number
+    lo = _snap(text, lo, clause.start, fig.start)
+    m = OPENERS.match(text, lo, fig.start)
+    lo = m.end() if m else lo
+    hi = fig.end  # the thing counted often follows: 新建3处公厕
+    for i in range(fig.end, min(clause.end, fig.end + FIGURE_TAIL) + 1):
+        if i == clause.end or text[i] in "、和及与":
+            hi = i
+            break
+    else:
+        if fig.start - lo < 2:  # nothing names the figure before it: keep what follows
+            hi = min(clause.end, fig.end + FIGURE_TAIL // 2 + 2)
+    return _Piece(lo, hi)
+
+
+def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]]:
+    """The MAX_FIGURES figures that matter, most important first, with their clauses.
+
+    Figures of sub-count clauses are left out; totals (:data:`TOTALS`) come
+    before the other figures, then document order decides.
+    """
+    found = [
+        (clause, fig)
+        for clause in clauses
+        if not _SUBCOUNT.match(clause.text(text))
+        for fig in find_figures(text, clause.start, clause.end)
+    ]
+
+    def is_total(fig: Figure) -> bool:
+        return bool(TOTALS.search(fig.unit + text[max(0, fig.start - TOTAL_WINDOW) : fig.start]))
+
+    ranked = sorted(range(len(found)), key=lambda k: (not is_total(found[k][1]), k))
+    chosen: list[tuple[_Piece, Figure]] = []
+    for k in ranked:  # a value stated twice is kept once
+        if not any(values_match(found[k][1].value, f.value) for _c, f in chosen):
+            chosen.append(found[k])
+    return chosen[:MAX_FIGURES]
+
+
+def _merge(pieces: list[_Piece]) -> list[_Piece]:
+    """Pieces in text order, overlapping ones merged."""
+    out: list[_Piece] = []
+    for p in sorted(pieces, key=lambda p: p.start):
+        if out and p.start < out[-1].end:
+            out[-1] = _Piece(out[-1].start, max(out[-1].end, p.end))
+        else:
+            out.append(p)
+    return out
+
+
+def _join(text: str, pieces: list[_Piece]) -> str:
+    return "，".join(p.text(text).strip("，,、 ") for p in _merge(pieces))
+
+
+def _grounded(summary: str, allowed: list[float]) -> bool:
+    return all(any(values_match(f.value, v) for v in allowed) for f in find_figures(summary))
+
+
+def _sentences(text: str, start: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:]`` (ended by sentence punctuation or a line break)."""
+    out, a = [], start
+    for i in range(start, len(text) + 1):
+        if i == len(text) or text[i] in _SENTENCE_END + "\n":
+            if text[a:i].strip():
+                out.append((a, i))
+            a = i + 1
+    return out
+
+
+def _points(text: str, span: tuple[int, int]) -> list[_Piece]:
+    return [p for c in _clauses(text, *span) if (p := _point(text, c)) is not None]
+
+
+def _figure_pieces(text: str, clauses: list[_Piece], limit: int) -> list[_Piece]:
+    """Pieces naming the key figures: as many as fit, with as much context as fits."""
+    key = _key_figures(text, clauses)
+    for n in range(len(key), 0, -1):
+        for context in CONTEXTS:
+            pieces = [_figure_piece(text, c, f, context) for c, f in key[:n]]
+            if len(_join(text, pieces)) <= limit:
+                return pieces
+    return []
+
+
+def compress(text: str, limit: int = LIMIT) -> str:
+    """The unit's point in at most ``limit`` characters, from pieces of ``text``.
+
+    The pieces that name the key figures come first; then the unit's clauses
+    that state something (markers, openers and framing dropped), in text
+    order — so the run-in heading, when there is one, leads — as long as they
+    fit. The pieces are joined in text order.
+
+    Args:
+        text: the unit's text (its marker included).
+        limit: the longest summary.
+
+    Returns:
+        Pieces of ``text`` joined with ``，`` (each piece a substring of ``text``),
+        or ``""`` when nothing in the unit states a point.
+    """
+    allowed = [f.value for f in find_figures(text)]
+    clauses = [p for span in _sentences(text, _body_start(text)) for p in _points(text, span)]
+    chosen = [p for p in _figure_pieces(text, clauses, limit) if _grounded(p.text(text), allowed)]
+    for p in clauses:
+        if any(q.start <= p.start and p.end <= q.end for q in chosen):
+            continue
+        if len(_join(text, [*chosen, p])) <= limit and _grounded(p.text(text), allowed):
+            chosen.append(p)
+        elif not chosen:
+            return _cut(p.text(text), limit)
+    return _join(text, chosen)
+
+
+def _cut(piece: str, limit: int) -> str:
+    """``piece`` cut to ``limit`` characters, never inside a number."""
+    if len(piece) <= limit:
+        return piece
+    cut = piece[:limit]
+    while cut and (cut[-1].isdigit() or piece[len(cut)].isdigit()):
+        cut = cut[:-1]
+    return cut.strip("，,、 ")

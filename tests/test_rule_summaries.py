@@ -1,0 +1,166 @@
+"""Compressive rules summaries (summarizer.extract.summaries), on made-up text."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from summarizer.evaluation.summaries import has_marker, has_rhetoric, numbers_outside
+from summarizer.extract.summaries import LIMIT, compress
+from summarizer.figures.numbers import find_figures, values_match
+
+
+def pieces_of(summary: str) -> list[str]:
+    return [p for p in summary.split("，") if p]
+
+
+def assert_grounded(summary: str, unit: str) -> None:
+    """Every piece is a substring of the unit; every number the summary states is the unit's."""
+    for piece in pieces_of(summary):
+        assert piece in unit, (piece, unit)
+    allowed = [f.value for f in find_figures(unit)]
+    for f in find_figures(summary):
+        assert any(values_match(f.value, v) for v in allowed), (f.text, summary)
+    assert numbers_outside(summary, [unit]) == []
+
+
+def test_marker_and_run_in_heading_lead() -> None:
+    unit = "一是加强调解队伍建设。全镇配备专职调解员12名，调解成功率达到96%。"
+    s = compress(unit)
+    assert not has_marker(s) and not s.startswith("一是")
+    assert s.startswith("加强调解队伍建设")
+    assert "12名" in s and "96%" in s
+    assert len(s) <= LIMIT
+    assert_grounded(s, unit)
+
+
+@pytest.mark.parametrize("marker", ["（三）", "3、", "(2)", "第二，", "——", "二、", "①", "1."])
+def test_every_marker_family_is_dropped(marker: str) -> None:
+    unit = f"{marker}完善河道巡查制度。每周巡查一次，发现问题及时交办。"
+    s = compress(unit)
+    assert s.startswith("完善河道巡查制度"), s
+    assert not has_marker(s)
+
+
+def test_formulaic_preambles_are_dropped() -> None:
+    unit = (
+        "坚持以新发展理念为指导，深入贯彻全区工作会议精神，全面落实上级考察讲话精神，"
+        "在县委的坚强领导下，"
+        "新建乡村道路18公里，改造危旧桥梁4座。"
+    )
+    s = compress(unit)
+    assert not has_rhetoric(s), s
+    assert "坚持以" not in s and "精神" not in s and "领导下" not in s
+    assert "18公里" in s and "4座" in s
+    assert_grounded(s, unit)
+
+
+def test_openers_and_scene_setting_are_dropped() -> None:
+    unit = (
+        "我们也清醒地看到，工作中还存在一些问题和不足。"
+        "同时，面对复杂多变的形势，部分村级组织服务能力偏弱。"
+    )
+    s = compress(unit)
+    assert s == "部分村级组织服务能力偏弱", s
+
+
+def test_figures_before_the_heading_when_both_do_not_fit() -> None:
+    unit = (
+        "二是持续加强基层人民调解组织规范化建设。全镇配备专职调解员12名，"
+        "开展业务培训3期，调解成功率达到96%。"
+    )
+    s = compress(unit)
+    assert "12名" in s and "3期" in s and "96%" in s, s
+    assert len(s) <= LIMIT
+
+
+def test_a_stated_problem_is_not_taken_for_the_intro_to_problems() -> None:
+    unit = "二是基层执法存在短板，专业人员存在不足。"
+    assert compress(unit) == "基层执法存在短板，专业人员存在不足"
+
+
+def test_opener_words_do_not_eat_into_nouns() -> None:
+    assert compress("要素保障持续加强，新增建设用地1200亩。").startswith("要素保障持续加强")
+    assert compress("要加快推进园区扩容提质。").startswith("加快推进园区扩容提质")
+
+
+def test_sub_counts_come_after_the_total() -> None:
+    unit = "全年共受理各类纠纷案件260件，其中婚姻家庭纠纷95件、邻里纠纷40件，调解成功率98%。"
+    s = compress(unit)
+    assert "260件" in s and "98%" in s
+    assert "95件" not in s and "40件" not in s
+    assert_grounded(s, unit)
+
+
+def test_totals_come_before_other_figures() -> None:
+    unit = (
+        "新建口袋公园6个，改造背街小巷21条，修缮古桥3座，"
+        "全镇地区生产总值达到38.5亿元，一般公共预算收入完成2.1亿元。"
+    )
+    s = compress(unit)
+    assert "38.5亿元" in s and "2.1亿元" in s, s
+    assert len(s) <= LIMIT
+    assert_grounded(s, unit)
+
+
+def test_long_unit_is_cut_to_the_limit_without_cutting_a_number() -> None:
+    unit = "推进" + "农村人居环境整治和美丽乡村示范片区建设" * 4 + "，完成投资1234万元。"
+    s = compress(unit)
+    assert len(s) <= LIMIT
+    assert "1234万元" in s
+    assert_grounded(s, unit)
+
+
+def test_nothing_but_framing_gives_empty() -> None:
+    assert compress("回顾一年来的工作，我们也清醒地看到，还存在一些问题和不足。") == ""
+
+
+def test_short_target_clause_is_kept_whole() -> None:
+    unit = "城镇新增就业岗位保持在4500个以上；"
+    assert compress(unit) == "城镇新增就业岗位保持在4500个以上"
+
+
+# A pool of made-up clauses, combined at random: whatever the mix, every piece of
+# the summary comes from the unit and states no number the unit does not.
+_CLAUSES = [
+    "一是强化执法监督",
+    "（二）优化营商环境",
+    "坚持以人民为中心为指导",
+    "深入贯彻上级会议精神",
+    "在镇党委的正确领导下",
+    "全年办理行政审批事项1520件",
+    "其中即办件830件",
+    "群众满意率达到99.2%",
+    "新建标准化厂房4.6万平方米",
+    "我们也清醒地看到",
+    "部分干部法治意识仍然淡薄",
+    "同时",
+    "完成“三项制度”改革",
+    "培训执法人员300余人次",
+    "2023年",
+    "财政收入增长7.5%",
+    "PM2.5平均浓度下降",
+]
+_ENDS = ["，", "。", "；", "：", "、", "\n"]
+
+
+def test_grounding_holds_by_construction_on_random_units() -> None:
+    rng = random.Random(20261205)
+    for _ in range(400):
+        n = rng.randint(1, 9)
+        parts = rng.sample(_CLAUSES, n)
+        unit = "".join(p + rng.choice(_ENDS) for p in parts)
+        s = compress(unit)
+        assert len(s) <= LIMIT, (unit, s)
+        assert not has_marker(s), (unit, s)
+        assert not has_rhetoric(s), (unit, s)
+        assert_grounded(s, unit)
+
+
+def test_every_pair_of_clauses() -> None:
+    for a, b in itertools.permutations(_CLAUSES, 2):
+        unit = f"{a}。{b}。"
+        s = compress(unit)
+        assert_grounded(s, unit)
