@@ -164,3 +164,30 @@ def test_every_pair_of_clauses() -> None:
         unit = f"{a}。{b}。"
         s = compress(unit)
         assert_grounded(s, unit)
+
+
+def test_figure_keeps_its_whole_indicator_name() -> None:
+    unit = (
+        "推进园区提质。引进配套企业23家，落地技改项目41个，"
+        "新签约重点项目投资总额达到56亿元，全县规模以上工业增加值增长8.6%。"
+    )
+    s = compress(unit)
+    assert "规模以上工业增加值增长8.6%" in s, s
+    assert_grounded(s, unit)
+
+
+def test_headline_indicator_before_counts() -> None:
+    unit = (
+        "做强特色产业，建成示范基地12个、冷链仓库35座、电商服务站108个，"
+        "培育龙头企业17家，新增城镇就业1.2万人，城镇调查失业率控制在4.8%。"
+    )
+    s = compress(unit, limit=30)
+    assert "城镇调查失业率控制在4.8%" in s and "108个" not in s, s
+    assert_grounded(s, unit)
+
+
+def test_value_reached_before_starting_value() -> None:
+    unit = "城乡融合加快推进，建成美丽乡村42个，常住人口城镇化率由47.5%提高到51.2%。"
+    s = compress(unit, limit=30)
+    assert "51.2%" in s, s
+    assert_grounded(s, unit)

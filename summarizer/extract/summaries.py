@@ -20,11 +20,17 @@ catches:
   heading (``加强法治文化建设。积极推进……``) leads, followed by the result or
   problem its sentence states, as far as the length allows.
 * **Figures that matter** — up to three figures that are not sub-counts (a
-  clause opened by ``其中`` or ``分别`` breaks a total down), totals first
+  clause opened by ``其中`` or ``分别`` breaks a total down): headline
+  indicators first (a figure the indicator tagger names with a canonical key:
+  ``地区生产总值``, ``城镇化率``…), then other named indicators and totals
   (:data:`TOTALS`: an aggregate such as ``生产总值``/``收入``/``投资`` named
-  just before it, or a sum in ``亿元``), then in text order; each with the
-  words of its clause that name it (:data:`CONTEXTS`). They are placed first,
-  the clauses fill the room left.
+  just before it, or a sum in ``亿元``), then in text order; the starting value
+  of a change (``由X提高到Y``) after the value reached.
+* **Whole indicator names** — a figure whose indicator name is written just
+  before it keeps that name whole (``规模以上工业增加值增长8.6%``, never
+  ``业增加值增长8.6%``); other figures keep the words of their clause that name
+  them (:data:`CONTEXTS`), cut at a word boundary. The figure pieces are placed
+  first, the clauses fill the room left.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..figures.indicators import IndicatorTag, tag_figures
 from ..figures.numbers import Figure, find_figures, values_match
 
 __all__ = [
@@ -88,6 +95,9 @@ TOTAL_WINDOW = 12  #: characters before a figure searched for the aggregate's na
 #: Clauses that break a total down: their figures come after the total's.
 _SUBCOUNT = re.compile(r"^(?:其中|分别|包括|含)")
 _SENTENCE_END = "。！？!?；;"
+#: Words between the starting value of a change and the value reached.
+_TO_LATER = re.compile(r"(?:提高|提升|增加|增长|下降|降低|减少|扩大|上升|达)?(?:到|至)")
+NAME_GAP = 6  #: most characters (verbs, adverbs) between an indicator name and its figure
 _CLAUSE_END = _SENTENCE_END + "，,：:"
 
 
@@ -160,15 +170,31 @@ def _snap(text: str, lo: int, floor: int, fig_start: int) -> int:
     return lo
 
 
-def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piece:
-    """The words of ``clause`` naming ``fig``: up to ``context`` before it, a few after."""
+def _name_start(text: str, clause: _Piece, fig: Figure, tag: IndicatorTag | None) -> int | None:
+    """Where the indicator name of ``fig`` starts, when it is written whole just before it."""
+    if tag is None:
+        return None
+    at = text.rfind(tag.name, clause.start, fig.start)
+    if at < 0 or fig.start - (at + len(tag.name)) > NAME_GAP or fig.start - at > CONTEXTS[0]:
+        return None
+    return at
+
+
+def _figure_piece(
+    text: str, clause: _Piece, fig: Figure, context: int, name_at: int | None = None
+) -> _Piece:
+    """The words of ``clause`` naming ``fig``: its whole indicator name, or up to
+    ``context`` before it (cut at a word boundary), and a few after."""
     lo = max(clause.start, fig.start - context)
-    if lo > clause.start:  # a cut clause: start after an enumeration comma if one is near
+    if name_at is not None:
+        lo = name_at
+    elif lo > clause.start:  # a cut clause: start after an enumeration comma if one is near
         comma = text.rfind("、", lo, fig.start - 3)
         lo = comma + 1 if comma >= 0 else lo
     while lo > clause.start and (text[lo - 1].isdigit() or text[lo].isdigit()):
         lo -= 1  # never cut a number
-    lo = _snap(text, lo, clause.start, fig.start)
+    if name_at is None:
+        lo = _snap(text, lo, clause.start, fig.start)
     m = OPENERS.match(text, lo, fig.start)
     lo = m.end() if m else lo
     hi = fig.end  # the thing counted often follows: 新建3处公厕
@@ -182,11 +208,21 @@ def _figure_piece(text: str, clause: _Piece, fig: Figure, context: int) -> _Piec
     return _Piece(lo, hi)
 
 
-def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]]:
-    """The MAX_FIGURES figures that matter, most important first, with their clauses.
+def _is_base(text: str, clause: _Piece, fig: Figure, later: list[Figure]) -> bool:
+    """``fig`` is the starting value of a change (``由52%提高到58%``): the later one matters."""
+    nxt = next((f for f in later if f.start >= fig.end and f.end <= clause.end), None)
+    return nxt is not None and bool(_TO_LATER.search(text[fig.end : nxt.start]))
 
-    Figures of sub-count clauses are left out; totals (:data:`TOTALS`) come
-    before the other figures, then document order decides.
+
+def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure, int | None]]:
+    """The MAX_FIGURES figures that matter, most important first, with their clauses
+    and where their indicator names start.
+
+    Figures of sub-count clauses are left out. Headline indicators (a figure
+    :func:`~summarizer.figures.indicators.tag_figures` names with a canonical
+    key: 地区生产总值, 城镇化率…) come first; then the other named indicators
+    and totals (:data:`TOTALS`); then the rest, in document order. The
+    starting value of a change (``由X提高到Y``) comes after the value reached.
     """
     found = [
         (clause, fig)
@@ -194,15 +230,31 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure]
         if not _SUBCOUNT.match(clause.text(text))
         for fig in find_figures(text, clause.start, clause.end)
     ]
+    figs = [f for _c, f in found]
+    tags = tag_figures(
+        text,
+        [(f.start, f.end, f.unit) for f in figs],
+        spans=[(0, len(text))],
+        kind="actual",
+        year=None,
+    )
 
     def is_total(fig: Figure) -> bool:
         return bool(TOTALS.search(fig.unit + text[max(0, fig.start - TOTAL_WINDOW) : fig.start]))
 
-    ranked = sorted(range(len(found)), key=lambda k: (not is_total(found[k][1]), k))
-    chosen: list[tuple[_Piece, Figure]] = []
-    for k in ranked:  # a value stated twice is kept once
-        if not any(values_match(found[k][1].value, f.value) for _c, f in chosen):
-            chosen.append(found[k])
+    def rank(k: int) -> tuple[bool, int, int]:
+        clause, fig = found[k]
+        tag = tags[k]
+        level = (
+            0 if tag is not None and tag.canonical else 1 if tag is not None or is_total(fig) else 2
+        )
+        return (_is_base(text, clause, fig, figs[k + 1 :]), level, k)
+
+    chosen: list[tuple[_Piece, Figure, int | None]] = []
+    for k in sorted(range(len(found)), key=rank):  # a value stated twice is kept once
+        clause, fig = found[k]
+        if not any(values_match(fig.value, f.value) for _c, f, _n in chosen):
+            chosen.append((clause, fig, _name_start(text, clause, fig, tags[k])))
     return chosen[:MAX_FIGURES]
 
 
@@ -245,7 +297,7 @@ def _figure_pieces(text: str, clauses: list[_Piece], limit: int) -> list[_Piece]
     key = _key_figures(text, clauses)
     for n in range(len(key), 0, -1):
         for context in CONTEXTS:
-            pieces = [_figure_piece(text, c, f, context) for c, f in key[:n]]
+            pieces = [_figure_piece(text, c, f, context, at) for c, f, at in key[:n]]
             if len(_join(text, pieces)) <= limit:
                 return pieces
     return []
