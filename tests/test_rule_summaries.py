@@ -191,3 +191,24 @@ def test_value_reached_before_starting_value() -> None:
     s = compress(unit, limit=30)
     assert "51.2%" in s, s
     assert_grounded(s, unit)
+
+
+def test_breakdown_after_qizhong_runs_to_sentence_end() -> None:
+    unit = (
+        "深化审批改革，全年办理项目备案216个，其中：内资项目170个，外资项目46个，"
+        "计划总投资88.5亿元。审批时限压缩至5个工作日。"
+    )
+    s = compress(unit, limit=30)
+    assert "170个" not in s and "46个" not in s and "88.5亿元" not in s, s
+    assert "216个" in s, s
+    assert_grounded(s, unit)
+
+
+def test_fenbie_list_keeps_all_its_names() -> None:
+    unit = (
+        "安全形势稳定向好，道路交通事故起数、死亡人数分别下降12.4%、9.7%，"
+        "新建应急避难场所14处，培训安全员320人次。"
+    )
+    s = compress(unit)
+    assert "道路交通事故起数、死亡人数分别下降12.4%、9.7%" in s, s
+    assert_grounded(s, unit)

@@ -95,8 +95,11 @@ TOTAL_WINDOW = 12  #: characters before a figure searched for the aggregate's na
 #: Clauses that break a total down: their figures come after the total's.
 _SUBCOUNT = re.compile(r"^(?:其中|分别|包括|含)")
 _SENTENCE_END = "。！？!?；;"
+#: ``其中：`` opening a clause: what follows in the sentence breaks a total down.
+_BREAKDOWN = re.compile(r"(?:^|(?<=[，,：:；;。！？!?\s]))其中[：:]")
 #: Words between the starting value of a change and the value reached.
 _TO_LATER = re.compile(r"(?:提高|提升|增加|增长|下降|降低|减少|扩大|上升|达)?(?:到|至)")
+NAME_MAX = 20  #: longest indicator name (with its verb) kept whole before a figure
 NAME_GAP = 6  #: most characters (verbs, adverbs) between an indicator name and its figure
 _CLAUSE_END = _SENTENCE_END + "，,：:"
 
@@ -171,11 +174,19 @@ def _snap(text: str, lo: int, floor: int, fig_start: int) -> int:
 
 
 def _name_start(text: str, clause: _Piece, fig: Figure, tag: IndicatorTag | None) -> int | None:
-    """Where the indicator name of ``fig`` starts, when it is written whole just before it."""
+    """Where the indicator name of ``fig`` starts, when it is written whole just before it.
+
+    The names of a ``分别`` list (``事故起数、死亡人数分别下降5%、3%``) are one
+    name: the list is kept from its start when it is short enough.
+    """
+    head = text[clause.start : fig.start]
+    if "分别" in head and fig.start - clause.start <= NAME_MAX:
+        m = OPENERS.match(text, clause.start, fig.start)
+        return m.end() if m else clause.start
     if tag is None:
         return None
     at = text.rfind(tag.name, clause.start, fig.start)
-    if at < 0 or fig.start - (at + len(tag.name)) > NAME_GAP or fig.start - at > CONTEXTS[0]:
+    if at < 0 or fig.start - (at + len(tag.name)) > NAME_GAP or fig.start - at > NAME_MAX:
         return None
     return at
 
@@ -214,6 +225,14 @@ def _is_base(text: str, clause: _Piece, fig: Figure, later: list[Figure]) -> boo
     return nxt is not None and bool(_TO_LATER.search(text[fig.end : nxt.start]))
 
 
+def _after_breakdown(text: str, clause: _Piece) -> bool:
+    """``clause`` follows a ``其中：`` in its sentence (``其中：审批194个，备案181个``):
+    a breakdown introduced by a colon runs to the sentence's end (one opened by a
+    bare ``其中`` is its own clause only: ``_SUBCOUNT``)."""
+    start = max(text.rfind(c, 0, clause.start) for c in _SENTENCE_END + "\n") + 1
+    return bool(_BREAKDOWN.search(text, start, clause.start))
+
+
 def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure, int | None]]:
     """The MAX_FIGURES figures that matter, most important first, with their clauses
     and where their indicator names start.
@@ -227,7 +246,7 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure,
     found = [
         (clause, fig)
         for clause in clauses
-        if not _SUBCOUNT.match(clause.text(text))
+        if not _SUBCOUNT.match(clause.text(text)) and not _after_breakdown(text, clause)
         for fig in find_figures(text, clause.start, clause.end)
     ]
     figs = [f for _c, f in found]
