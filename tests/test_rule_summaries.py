@@ -212,3 +212,13 @@ def test_fenbie_list_keeps_all_its_names() -> None:
     s = compress(unit)
     assert "道路交通事故起数、死亡人数分别下降12.4%、9.7%" in s, s
     assert_grounded(s, unit)
+
+
+def test_reporting_body_and_adverbs_of_manner_are_dropped() -> None:
+    unit = "健全监督机制。我区进一步完善内部审计制度，切实加强对专项资金的跟踪检查。"
+    s = compress(unit)
+    assert "完善内部审计制度" in s and "我区" not in s and "进一步" not in s, s
+    assert "切实" not in s, s
+    assert_grounded(s, unit)
+    # a clause that would be too short without them keeps them
+    assert compress("积极推进立法。") == "积极推进立法"

@@ -16,6 +16,9 @@ catches:
   rather than the point (``面对…``, ``按照…的原则``, ``…主要目标是：``, the
   ``我们也清醒地看到，…还存在不少问题`` that opens a list of problems) are
   dropped (:data:`FRAMING`).
+* **Manner** — the reporting body and adverbs of manner before a clause's
+  verb (``我县``, ``进一步``, ``切实``, ``积极稳妥地``) are dropped when a clause
+  is left (:data:`MANNER`): ``我县进一步完善…`` states ``完善…``.
 * **Run-in heading first** — what is left is taken in text order, so a run-in
   heading (``加强法治文化建设。积极推进……``) leads, followed by the result or
   problem its sentence states, as far as the length allows.
@@ -89,6 +92,12 @@ OPENERS = re.compile(
     r"|总体来看|对此|为此|目前|当前|截至目前|(?:19|20)\d\d年(?:度|以来)?|今年|去年|我们要|我们将|我们|(?:要|必须)(?=[加坚推深全继切积大着努抓做落完健强实扎持稳])"
     r"|主要是|主要表现在|具体表现在)[，,！!：:]?"
 )
+#: The reporting body and adverbs of manner before a clause's verb: ``我市进一步加强…``
+#: states ``加强…``. Dropped when the action left is still a clause.
+MANNER = re.compile(
+    r"(?:(?:我|本)[镇乡县市区省州](?:政府|党委)?|进一步|切实|不断|积极|认真|扎实|全面|持续|努力"
+    r"|大力|深入|着力|有效|稳步|主动|及时|广泛|全力|坚定不移地?|稳妥地?)+地?"
+)
 #: A figure that states a total: an aggregate named just before it, or a sum in 亿元.
 TOTALS = re.compile(r"亿元|总值|收入|总额|增加值|投资|产量|总量")
 TOTAL_WINDOW = 12  #: characters before a figure searched for the aggregate's name
@@ -144,7 +153,12 @@ def _point(text: str, piece: _Piece) -> _Piece | None:
     s = text[lo : piece.end]
     if PREAMBLE.search(piece.text(text)) or FRAMING.match(piece.text(text)) or FRAMING.match(s):
         return None
-    return _Piece(lo, piece.end) if piece.end - lo >= MIN_CLAUSE else None
+    if piece.end - lo < MIN_CLAUSE:
+        return None
+    m = MANNER.match(text, lo, piece.end)
+    if m and piece.end - m.end() >= MIN_CLAUSE:  # the action itself is left
+        lo = m.end()
+    return _Piece(lo, piece.end)
 
 
 def _snap(text: str, lo: int, floor: int, fig_start: int) -> int:
