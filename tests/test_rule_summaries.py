@@ -222,3 +222,12 @@ def test_reporting_body_and_adverbs_of_manner_are_dropped() -> None:
     assert_grounded(s, unit)
     # a clause that would be too short without them keeps them
     assert compress("积极推进立法。") == "积极推进立法"
+
+
+def test_total_before_other_rates() -> None:
+    unit = (
+        "政务服务提速增效，网上可办率达到98.2%，群众满意率达到99.1%，公共资源交易总额达到64.3亿元。"
+    )
+    s = compress(unit, limit=24)
+    assert "交易总额达到64.3亿元" in s, s
+    assert_grounded(s, unit)

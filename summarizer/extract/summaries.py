@@ -25,9 +25,9 @@ catches:
 * **Figures that matter** — up to three figures that are not sub-counts (a
   clause opened by ``其中`` or ``分别`` breaks a total down): headline
   indicators first (a figure the indicator tagger names with a canonical key:
-  ``地区生产总值``, ``城镇化率``…), then other named indicators and totals
-  (:data:`TOTALS`: an aggregate such as ``生产总值``/``收入``/``投资`` named
-  just before it, or a sum in ``亿元``), then in text order; the starting value
+  ``地区生产总值``, ``城镇化率``…), then totals (:data:`TOTALS`: an aggregate
+  such as ``生产总值``/``收入``/``投资`` named just before it, or a sum in
+  ``亿元``), then other named indicators (a rate, a share), then in text order; the starting value
   of a change (``由X提高到Y``) after the value reached.
 * **Whole indicator names** — a figure whose indicator name is written just
   before it keeps that name whole (``规模以上工业增加值增长8.6%``, never
@@ -247,14 +247,21 @@ def _after_breakdown(text: str, clause: _Piece) -> bool:
     return bool(_BREAKDOWN.search(text, start, clause.start))
 
 
+def _importance(tag: IndicatorTag | None, total: bool) -> int:
+    """0 for a headline indicator, 1 for a total, 2 for another indicator, 3 otherwise."""
+    if tag is not None and tag.canonical:
+        return 0
+    return 1 if total else 2 if tag is not None else 3
+
+
 def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure, int | None]]:
     """The MAX_FIGURES figures that matter, most important first, with their clauses
     and where their indicator names start.
 
     Figures of sub-count clauses are left out. Headline indicators (a figure
     :func:`~summarizer.figures.indicators.tag_figures` names with a canonical
-    key: 地区生产总值, 城镇化率…) come first; then the other named indicators
-    and totals (:data:`TOTALS`); then the rest, in document order. The
+    key: 地区生产总值, 城镇化率…) come first; then totals (:data:`TOTALS`); then
+    the other named indicators; then the rest, in document order. The
     starting value of a change (``由X提高到Y``) comes after the value reached.
     """
     found = [
@@ -278,10 +285,7 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure,
     def rank(k: int) -> tuple[bool, int, int]:
         clause, fig = found[k]
         tag = tags[k]
-        level = (
-            0 if tag is not None and tag.canonical else 1 if tag is not None or is_total(fig) else 2
-        )
-        return (_is_base(text, clause, fig, figs[k + 1 :]), level, k)
+        return (_is_base(text, clause, fig, figs[k + 1 :]), _importance(tag, is_total(fig)), k)
 
     chosen: list[tuple[_Piece, Figure, int | None]] = []
     for k in sorted(range(len(found)), key=rank):  # a value stated twice is kept once
