@@ -231,3 +231,13 @@ def test_total_before_other_rates() -> None:
     s = compress(unit, limit=24)
     assert "交易总额达到64.3亿元" in s, s
     assert_grounded(s, unit)
+
+
+def test_what_a_count_counts_follows_it() -> None:
+    unit = (
+        "加强法律服务。今年共为辖区内的12家规模以上企业开展了专项法治体检活动，"
+        "发放宣传资料300份，群众反映良好，工作得到认可。"
+    )
+    s = compress(unit)
+    assert "12家规模以上企业开展了专项法治体检活动" in s, s
+    assert_grounded(s, unit)

@@ -32,7 +32,9 @@ catches:
 * **Whole indicator names** — a figure whose indicator name is written just
   before it keeps that name whole (``规模以上工业增加值增长8.6%``, never
   ``业增加值增长8.6%``); other figures keep the words of their clause that name
-  them (:data:`CONTEXTS`), cut at a word boundary. The figure pieces are placed
+  them (:data:`CONTEXTS`), cut at a word boundary; after it, the thing it
+  counts up to its clause's end (:data:`FIGURE_TAILS`, longest that fits
+  with every key figure). The figure pieces are placed
   first, the clauses fill the room left.
 """
 
@@ -54,7 +56,14 @@ __all__ = [
 
 LIMIT = 40  #: longest summary, in characters
 CONTEXTS = (16, 12, 8, 6)  #: characters of a figure's clause kept before it, longest that fits
-FIGURE_TAIL = 10  #: characters kept after a figure, up to its clause's end or a ``、``
+FIGURE_TAILS = (
+    24,
+    14,
+    10,
+)  #: characters kept after a figure (up to its clause's end or a ``、``), longest that fits
+FIGURE_TAIL = FIGURE_TAILS[-1]
+#: (context, tail) pairs tried for the figure pieces, most words first
+TRIES = [(c, t) for c in CONTEXTS for t in FIGURE_TAILS]
 MAX_FIGURES = 3
 SNAP = 4  #: how far a cut before a figure moves to reach a word boundary
 #: Characters after which a clause cut starts cleanly (function words, enumeration comma).
@@ -206,7 +215,12 @@ def _name_start(text: str, clause: _Piece, fig: Figure, tag: IndicatorTag | None
 
 
 def _figure_piece(
-    text: str, clause: _Piece, fig: Figure, context: int, name_at: int | None = None
+    text: str,
+    clause: _Piece,
+    fig: Figure,
+    context: int,
+    name_at: int | None = None,
+    tail: int = FIGURE_TAIL,
 ) -> _Piece:
     """The words of ``clause`` naming ``fig``: its whole indicator name, or up to
     ``context`` before it (cut at a word boundary), and a few after."""
@@ -223,7 +237,7 @@ def _figure_piece(
     m = OPENERS.match(text, lo, fig.start)
     lo = m.end() if m else lo
     hi = fig.end  # the thing counted often follows: 新建3处公厕
-    for i in range(fig.end, min(clause.end, fig.end + FIGURE_TAIL) + 1):
+    for i in range(fig.end, min(clause.end, fig.end + tail) + 1):
         if i == clause.end or text[i] in "、和及与":
             hi = i
             break
@@ -333,8 +347,8 @@ def _figure_pieces(text: str, clauses: list[_Piece], limit: int) -> list[_Piece]
     """Pieces naming the key figures: as many as fit, with as much context as fits."""
     key = _key_figures(text, clauses)
     for n in range(len(key), 0, -1):
-        for context in CONTEXTS:
-            pieces = [_figure_piece(text, c, f, context, at) for c, f, at in key[:n]]
+        for context, tail in TRIES:
+            pieces = [_figure_piece(text, c, f, context, at, tail) for c, f, at in key[:n]]
             if len(_join(text, pieces)) <= limit:
                 return pieces
     return []
