@@ -241,3 +241,23 @@ def test_what_a_count_counts_follows_it() -> None:
     s = compress(unit)
     assert "12家规模以上企业开展了专项法治体检活动" in s, s
     assert_grounded(s, unit)
+
+
+def test_time_frame_and_its_verdict_are_dropped() -> None:
+    unit = "刚刚过去的2023年，全区地区生产总值增长6.2%，城镇新增就业1.8万人。"
+    s = compress(unit)
+    assert "过去" not in s and "地区生产总值增长6.2%" in s, s
+    unit = "这是砥砺奋进、成果丰硕的五年，全县建成高标准农田12万亩，新改建农村公路860公里。"
+    s = compress(unit)
+    assert "这是" not in s and "12万亩" in s, s
+    assert_grounded(s, unit)
+
+
+def test_fenbie_list_values_go_together() -> None:
+    unit = (
+        "工业提质增效，电子信息、新材料产业产值分别增长15.2%、11.8%，"
+        "完成技改投资8亿元，新增规模以上工业企业46家。"
+    )
+    s = compress(unit, limit=36)
+    assert "分别增长15.2%、11.8%" in s, s
+    assert_grounded(s, unit)

@@ -14,8 +14,9 @@ catches:
   dropped (:data:`PREAMBLE`, :data:`OPENERS`).
 * **Scene-setting** — clauses that state a situation or a principle followed
   rather than the point (``面对…``, ``按照…的原则``, ``…主要目标是：``, the
-  ``我们也清醒地看到，…还存在不少问题`` that opens a list of problems) are
-  dropped (:data:`FRAMING`).
+  ``我们也清醒地看到，…还存在不少问题`` that opens a list of problems, a time
+  frame ``刚刚过去的2024年`` or a verdict on it ``这是…的五年``) are dropped
+  (:data:`FRAMING`).
 * **Manner** — the reporting body and adverbs of manner before a clause's
   verb (``我县``, ``进一步``, ``切实``, ``积极稳妥地``) are dropped when a clause
   is left (:data:`MANNER`): ``我县进一步完善…`` states ``完善…``.
@@ -56,11 +57,8 @@ __all__ = [
 
 LIMIT = 40  #: longest summary, in characters
 CONTEXTS = (16, 12, 8, 6)  #: characters of a figure's clause kept before it, longest that fits
-FIGURE_TAILS = (
-    24,
-    14,
-    10,
-)  #: characters kept after a figure (up to its clause's end or a ``、``), longest that fits
+#: characters kept after a figure (up to its clause's end or a ``、``), longest that fits
+FIGURE_TAILS = (24, 14, 10)
 FIGURE_TAIL = FIGURE_TAILS[-1]
 #: (context, tail) pairs tried for the figure pieces, most words first
 TRIES = [(c, t) for c in CONTEXTS for t in FIGURE_TAILS]
@@ -89,6 +87,7 @@ FRAMING = re.compile(
     r"^(?:面对|随着|按照.{0,30}(?:原则|要求|部署|思路)|根据.{0,20}(?:实际|要求|部署)"
     r"|在.{0,30}(?:基础上|形势下|背景下|过程中|情况下)|实现上述目标|为了?(?![0-9０-９])[^，,]{2,16}$"
     r"|(?:这|也|仍然|仍|更)?是[^，,]{0,30}(?:之年|重中之重|战略决策|职责|必然要求|应有之义|关键|弱项)$"
+    r"|(?:这|也|仍然|仍|更)?是[^，,]{0,30}的(?:一年|[一二三四五两]年)$|(?:刚刚)?过去的?(?:一年|\d{4}年|[一二三四五两]年)$"
     r"|[^，,]{0,30}(?:主要|总体)?(?:目标|要求|任务|形式|思路)是$"
     r"|回顾.{0,12}$|在总结成绩的同时|(?:我们)?也?(?:要)?清醒(?:地)?(?:看到|认识到)"
     r"|对照.{0,40}(?:要求|期盼|期待)$"
@@ -237,6 +236,8 @@ def _figure_piece(
     m = OPENERS.match(text, lo, fig.start)
     lo = m.end() if m else lo
     hi = fig.end  # the thing counted often follows: 新建3处公厕
+    if "分别" in text[clause.start : fig.start] and clause.end - fig.end <= FIGURE_TAILS[0]:
+        return _Piece(lo, clause.end)  # a 分别 list's values go together: 分别增长5%、3%
     for i in range(fig.end, min(clause.end, fig.end + tail) + 1):
         if i == clause.end or text[i] in "、和及与":
             hi = i
