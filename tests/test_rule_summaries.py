@@ -261,3 +261,13 @@ def test_fenbie_list_values_go_together() -> None:
     s = compress(unit, limit=36)
     assert "分别增长15.2%、11.8%" in s, s
     assert_grounded(s, unit)
+
+
+def test_change_of_a_named_indicator_before_minor_levels() -> None:
+    unit = (
+        "创新能力持续增强，科技特派员覆盖率达到96.5%，新认定科技型中小企业38家，"
+        "技术合同成交额增长21.5%。"
+    )
+    s = compress(unit, limit=22)
+    assert "技术合同成交额增长21.5%" in s, s
+    assert_grounded(s, unit)

@@ -28,7 +28,8 @@ catches:
   indicators first (a figure the indicator tagger names with a canonical key:
   ``地区生产总值``, ``城镇化率``…), then totals (:data:`TOTALS`: an aggregate
   such as ``生产总值``/``收入``/``投资`` named just before it, or a sum in
-  ``亿元``), then other named indicators (a rate, a share), then in text order; the starting value
+  ``亿元``), then the change of another named indicator (``…成交额增长62%``),
+  then in text order; the starting value
   of a change (``由X提高到Y``) after the value reached.
 * **Whole indicator names** — a figure whose indicator name is written just
   before it keeps that name whole (``规模以上工业增加值增长8.6%``, never
@@ -263,10 +264,12 @@ def _after_breakdown(text: str, clause: _Piece) -> bool:
 
 
 def _importance(tag: IndicatorTag | None, total: bool) -> int:
-    """0 for a headline indicator, 1 for a total, 2 for another indicator, 3 otherwise."""
+    """0 for a headline indicator, 1 for a total, 2 for the change of another named
+    indicator (``技术合同成交额增长62%``), 3 otherwise (a level of a minor indicator,
+    a count)."""
     if tag is not None and tag.canonical:
         return 0
-    return 1 if total else 2 if tag is not None else 3
+    return 1 if total else 2 if tag is not None and tag.measure == "change" else 3
 
 
 def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure, int | None]]:
@@ -276,7 +279,7 @@ def _key_figures(text: str, clauses: list[_Piece]) -> list[tuple[_Piece, Figure,
     Figures of sub-count clauses are left out. Headline indicators (a figure
     :func:`~summarizer.figures.indicators.tag_figures` names with a canonical
     key: 地区生产总值, 城镇化率…) come first; then totals (:data:`TOTALS`); then
-    the other named indicators; then the rest, in document order. The
+    changes of other named indicators; then the rest, in document order. The
     starting value of a change (``由X提高到Y``) comes after the value reached.
     """
     found = [
