@@ -164,3 +164,110 @@ def test_every_pair_of_clauses() -> None:
         unit = f"{a}。{b}。"
         s = compress(unit)
         assert_grounded(s, unit)
+
+
+def test_figure_keeps_its_whole_indicator_name() -> None:
+    unit = (
+        "推进园区提质。引进配套企业23家，落地技改项目41个，"
+        "新签约重点项目投资总额达到56亿元，全县规模以上工业增加值增长8.6%。"
+    )
+    s = compress(unit)
+    assert "规模以上工业增加值增长8.6%" in s, s
+    assert_grounded(s, unit)
+
+
+def test_headline_indicator_before_counts() -> None:
+    unit = (
+        "做强特色产业，建成示范基地12个、冷链仓库35座、电商服务站108个，"
+        "培育龙头企业17家，新增城镇就业1.2万人，城镇调查失业率控制在4.8%。"
+    )
+    s = compress(unit, limit=30)
+    assert "城镇调查失业率控制在4.8%" in s and "108个" not in s, s
+    assert_grounded(s, unit)
+
+
+def test_value_reached_before_starting_value() -> None:
+    unit = "城乡融合加快推进，建成美丽乡村42个，常住人口城镇化率由47.5%提高到51.2%。"
+    s = compress(unit, limit=30)
+    assert "51.2%" in s, s
+    assert_grounded(s, unit)
+
+
+def test_breakdown_after_qizhong_runs_to_sentence_end() -> None:
+    unit = (
+        "深化审批改革，全年办理项目备案216个，其中：内资项目170个，外资项目46个，"
+        "计划总投资88.5亿元。审批时限压缩至5个工作日。"
+    )
+    s = compress(unit, limit=30)
+    assert "170个" not in s and "46个" not in s and "88.5亿元" not in s, s
+    assert "216个" in s, s
+    assert_grounded(s, unit)
+
+
+def test_fenbie_list_keeps_all_its_names() -> None:
+    unit = (
+        "安全形势稳定向好，道路交通事故起数、死亡人数分别下降12.4%、9.7%，"
+        "新建应急避难场所14处，培训安全员320人次。"
+    )
+    s = compress(unit)
+    assert "道路交通事故起数、死亡人数分别下降12.4%、9.7%" in s, s
+    assert_grounded(s, unit)
+
+
+def test_reporting_body_and_adverbs_of_manner_are_dropped() -> None:
+    unit = "健全监督机制。我区进一步完善内部审计制度，切实加强对专项资金的跟踪检查。"
+    s = compress(unit)
+    assert "完善内部审计制度" in s and "我区" not in s and "进一步" not in s, s
+    assert "切实" not in s, s
+    assert_grounded(s, unit)
+    # a clause that would be too short without them keeps them
+    assert compress("积极推进立法。") == "积极推进立法"
+
+
+def test_total_before_other_rates() -> None:
+    unit = (
+        "政务服务提速增效，网上可办率达到98.2%，群众满意率达到99.1%，公共资源交易总额达到64.3亿元。"
+    )
+    s = compress(unit, limit=24)
+    assert "交易总额达到64.3亿元" in s, s
+    assert_grounded(s, unit)
+
+
+def test_what_a_count_counts_follows_it() -> None:
+    unit = (
+        "加强法律服务。今年共为辖区内的12家规模以上企业开展了专项法治体检活动，"
+        "发放宣传资料300份，群众反映良好，工作得到认可。"
+    )
+    s = compress(unit)
+    assert "12家规模以上企业开展了专项法治体检活动" in s, s
+    assert_grounded(s, unit)
+
+
+def test_time_frame_and_its_verdict_are_dropped() -> None:
+    unit = "刚刚过去的2023年，全区地区生产总值增长6.2%，城镇新增就业1.8万人。"
+    s = compress(unit)
+    assert "过去" not in s and "地区生产总值增长6.2%" in s, s
+    unit = "这是砥砺奋进、成果丰硕的五年，全县建成高标准农田12万亩，新改建农村公路860公里。"
+    s = compress(unit)
+    assert "这是" not in s and "12万亩" in s, s
+    assert_grounded(s, unit)
+
+
+def test_fenbie_list_values_go_together() -> None:
+    unit = (
+        "工业提质增效，电子信息、新材料产业产值分别增长15.2%、11.8%，"
+        "完成技改投资8亿元，新增规模以上工业企业46家。"
+    )
+    s = compress(unit, limit=36)
+    assert "分别增长15.2%、11.8%" in s, s
+    assert_grounded(s, unit)
+
+
+def test_change_of_a_named_indicator_before_minor_levels() -> None:
+    unit = (
+        "创新能力持续增强，科技特派员覆盖率达到96.5%，新认定科技型中小企业38家，"
+        "技术合同成交额增长21.5%。"
+    )
+    s = compress(unit, limit=22)
+    assert "技术合同成交额增长21.5%" in s, s
+    assert_grounded(s, unit)
