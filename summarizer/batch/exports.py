@@ -33,6 +33,14 @@ from ..schema import DocumentSummary, Item
 
 CSV_NAME = "items.csv"
 XLSX_NAME = "items.xlsx"
+#: Rows of items one ``items.xlsx`` holds at most: Excel's 1,048,576 rows, less the header.
+XLSX_MAX_ROWS = 1_048_575
+
+
+def xlsx_part_name(part: int) -> str:
+    """The file name of the ``part``-th spreadsheet (1-based): ``items.xlsx``, ``items-2.xlsx``…"""
+    return XLSX_NAME if part == 1 else f"items-{part}.xlsx"
+
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

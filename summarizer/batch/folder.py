@@ -32,9 +32,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,6 +56,7 @@ from .manifest import (
     read_manifest,
     settings_fingerprint,
 )
+from .report_stream import ReportStream
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,26 +84,57 @@ class DocOutcome:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """Outcomes of a batch, in input order."""
+    """What a batch did: totals and failures, not every document's outcome.
+
+    Nothing per document is held but its output name and input path (so a batch
+    of any size returns in constant memory); :attr:`outcomes` reads every
+    document's outcome back from the output folder when asked.
+    """
 
     out_dir: Path
-    outcomes: tuple[DocOutcome, ...]
     seconds: float
+    documents: int = 0  #: inputs of this run, done or not
+    #: the documents that failed, in input order
+    failed: tuple[DocOutcome, ...] = ()
+    skipped_count: int = 0  #: finished by a previous run and reused
+    usage: Usage = field(default_factory=Usage)  #: this run's model use (skipped: none)
+    names: tuple[str, ...] = ()  #: output names, in input order
+    sources: tuple[str, ...] = ()  #: input paths, in input order
+    was_skipped: bytes = b""  #: per input, 1 when it was skipped
 
     @property
-    def failed(self) -> list[DocOutcome]:
-        return [o for o in self.outcomes if o.status != "ok"]
+    def outcomes(self) -> tuple[DocOutcome, ...]:
+        """Every document's outcome in input order, read back from ``out_dir``.
+
+        Costs a read of the manifest and of every ``<name>.json``: for tests and
+        small batches; a shelf of many thousand documents reads ``manifest.jsonl``.
+        """
+        rows = read_manifest(self.out_dir / "manifest.jsonl")
+        failed = {o.name: o for o in self.failed}
+        found: list[DocOutcome] = []
+        for k, (name, source) in enumerate(zip(self.names, self.sources, strict=True)):
+            if name in failed:
+                found.append(failed[name])
+                continue
+            summary = _load_summary(self.out_dir, name)
+            skipped = bool(self.was_skipped[k])
+            row = rows.get(name, {})
+            found.append(
+                _ok_outcome(
+                    source,
+                    name,
+                    summary,
+                    skipped=skipped,
+                    seconds=0.0 if skipped else float(row.get("seconds") or 0.0),
+                    usage=Usage() if skipped else Usage.model_validate(row.get("usage") or {}),
+                )
+            )
+        return tuple(found)
 
     @property
     def skipped(self) -> list[DocOutcome]:
+        """Outcomes of the documents a previous run had finished (read back: :attr:`outcomes`)."""
         return [o for o in self.outcomes if o.skipped]
-
-    @property
-    def usage(self) -> Usage:
-        total = Usage()
-        for o in self.outcomes:
-            total = total + o.usage
-        return total
 
 
 Progress = Callable[[int, int, DocOutcome], None]
@@ -234,12 +267,12 @@ def summarize_folder(
     inputs = collect_inputs(paths)
     taken: set[str] = set()
     names = [output_name(p, taken) for p in inputs]
+    del taken
     fingerprint = settings_fingerprint(settings)
     t0 = time.perf_counter()
     manifest = out / "manifest.jsonl"
     previous = read_manifest(manifest)
-    rows = dict(previous)
-    outcomes: list[DocOutcome | None] = [None] * len(inputs)
+    was_skipped = bytearray(len(inputs))
     jobs: list[_Job] = []
     done = 0
     for k, (path, name) in enumerate(zip(inputs, names, strict=True)):
@@ -251,69 +284,119 @@ def summarize_folder(
         if skipped is None:
             jobs.append(_Job(k, path, name, digest))
             continue
-        outcomes[k] = skipped
+        was_skipped[k] = 1
         done += 1
         if on_progress:
             on_progress(done, len(inputs), skipped)
-    with _InOrderOutputs(out, outcomes) as batch_files:
+    del previous  # the manifest is read again to compact it at the end
+    sources = tuple(str(p) for p in inputs)
+    del inputs
+    with _InOrderOutputs(out, settings, names, sources, was_skipped) as batch_files:
         batch_files.advance()  # documents finished in a previous run
         if jobs:
             with appending(manifest) as log:
                 work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
-                by_index = {job.index: job for job in jobs}
+                digests = {job.index: job.sha256 for job in jobs}
+                del jobs
                 for done_work in runner(work, settings):
-                    job = by_index[done_work.key]
                     outcome = _store(out, done_work)
-                    outcomes[job.index] = outcome
-                    row = manifest_row(outcome, job.sha256, fingerprint)
-                    rows.pop(job.name, None)
-                    rows[job.name] = row
-                    append_row(log, row)
+                    append_row(log, manifest_row(outcome, digests.pop(done_work.key), fingerprint))
                     done += 1
                     if on_progress:
-                        on_progress(done, len(inputs), outcome)
-                    batch_files.advance(job.index, done_work.summary)
-        final = tuple(o for o in outcomes if o is not None)
-        result = BatchResult(out, final, time.perf_counter() - t0)
-        write_atomic(manifest, compacted(rows, names))
-    write_atomic(out / "report.md", render_report(result, settings))
+                        on_progress(done, len(names), outcome)
+                    batch_files.finished(done_work.key, outcome, done_work.summary)
+                    del done_work, outcome
+        seconds = time.perf_counter() - t0
+        report = batch_files.report
+        result = BatchResult(
+            out,
+            seconds,
+            documents=len(names),
+            failed=tuple(batch_files.failed),
+            skipped_count=report.skipped,
+            usage=report.usage,
+            names=tuple(names),
+            sources=sources,
+            was_skipped=bytes(was_skipped),
+        )
+        write_atomic(manifest, compacted(read_manifest(manifest), names))
+    report.close(seconds)
     return result
 
 
-class _InOrderOutputs:
-    """``summaries.jsonl``, ``items.csv`` and ``items.xlsx``, written in input order as
-    documents finish: document ``k`` is written once documents ``0..k`` all have an
-    outcome. Moved into place when the block ends; on an exception they are dropped
-    (earlier versions stay)."""
+#: Finished summaries held in memory while an earlier document is still running;
+#: past this many, a summary is read back from its ``<name>.json`` when its turn comes.
+HOLD_SUMMARIES = 32
 
-    def __init__(self, out: Path, outcomes: list[DocOutcome | None]) -> None:
-        self._out, self._outcomes = out, outcomes
+
+class _InOrderOutputs:
+    """``summaries.jsonl``, the exports (``items.csv``, ``items.xlsx``, ``items.parquet``)
+    and the report's rows, written in input order as documents finish: document ``k``
+    is written once documents ``0..k`` all have finished. Moved into place when the
+    block ends (the report by :meth:`ReportStream.close`, after the manifest); on an
+    exception they are dropped (earlier versions stay).
+
+    Nothing is kept per written document; a document that finishes before an
+    earlier one is held (its outcome, and its summary up to :data:`HOLD_SUMMARIES`
+    of them) until its turn."""
+
+    def __init__(
+        self,
+        out: Path,
+        settings: Settings,
+        names: Sequence[str],
+        sources: Sequence[str],
+        was_skipped: bytearray,
+    ) -> None:
+        self._out, self._names, self._sources = out, names, sources
+        self._was_skipped = was_skipped
         self._next = 0
-        self._held: dict[int, DocumentSummary] = {}  # finished, waiting for earlier ones
+        #: finished, waiting for earlier ones: outcome, and the summary unless too many wait
+        self._held: dict[int, tuple[DocOutcome, DocumentSummary | None]] = {}
+        self._held_summaries = 0
+        self.failed: list[DocOutcome] = []
         fd, tmp = tempfile.mkstemp(dir=out, prefix=".summaries.jsonl.", suffix=".tmp")
         self._jsonl_tmp = Path(tmp)
         self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
         try:
+            self.report = ReportStream(out, settings)
             self._exports = ExportStream(out)
         except BaseException:
             self._jsonl.close()
             self._jsonl_tmp.unlink(missing_ok=True)
+            if hasattr(self, "report"):
+                self.report.discard()
             raise
 
-    def advance(self, index: int | None = None, summary: DocumentSummary | None = None) -> None:
-        """Record that document ``index`` finished with ``summary``; write what is due."""
-        if index is not None and summary is not None:
-            self._held[index] = summary
-        while self._next < len(self._outcomes):
-            outcome = self._outcomes[self._next]
-            if outcome is None:
-                return
-            if outcome.status == "ok":
-                summary = self._held.pop(self._next, None)
-                if summary is None:  # finished in a previous run
+    def finished(self, index: int, outcome: DocOutcome, summary: DocumentSummary | None) -> None:
+        """Record that document ``index`` finished; write what is due."""
+        keep = summary if self._held_summaries < HOLD_SUMMARIES else None
+        self._held_summaries += keep is not None
+        self._held[index] = (outcome, keep)
+        self.advance()
+
+    def advance(self) -> None:
+        """Write every document whose turn has come."""
+        while self._next < len(self._names):
+            k = self._next
+            summary: DocumentSummary | None
+            if self._was_skipped[k]:  # finished in a previous run
+                summary = _load_summary(self._out, self._names[k])
+                outcome = _ok_outcome(self._sources[k], self._names[k], summary, skipped=True)
+            elif k in self._held:
+                outcome, summary = self._held.pop(k)
+                if summary is not None:
+                    self._held_summaries -= 1
+                elif outcome.status == "ok":  # was not held: read it back
                     summary = _load_summary(self._out, outcome.name)
+            else:
+                return
+            if outcome.status == "ok" and summary is not None:
                 self._jsonl.write(summary.model_dump_json() + "\n")
                 self._exports.add(summary)
+            else:
+                self.failed.append(outcome)
+            self.report.add(outcome)
             self._next += 1
 
     def __enter__(self) -> _InOrderOutputs:
@@ -324,13 +407,19 @@ class _InOrderOutputs:
         if et is not None:
             self._exports.abort()
             self._jsonl_tmp.unlink(missing_ok=True)
+            self.report.discard()
             return
         try:
             os.replace(self._jsonl_tmp, self._out / "summaries.jsonl")
         except BaseException:
             self._exports.abort()
+            self.report.discard()
             raise
-        self._exports.close()
+        try:
+            self._exports.close()
+        except BaseException:
+            self.report.discard()
+            raise
 
 
 def _remove_stale_temp_files(out: Path) -> None:
@@ -350,15 +439,7 @@ def _skipped(
         summary = _load_summary(out, name)
     except (OSError, ValueError):  # missing or damaged: do it again
         return None
-    return DocOutcome(
-        source=str(path),
-        name=name,
-        status="ok",
-        skipped=True,
-        counts=_counts(summary),
-        figures=sum(len(it.figures) for it in summary.items()),
-        warnings=tuple(summary.metadata.warnings),
-    )
+    return _ok_outcome(str(path), name, summary, skipped=True)
 
 
 def _load_summary(out: Path, name: str) -> DocumentSummary:
@@ -393,16 +474,30 @@ def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[Wor
     validated and written after their slot is free again, so a freed slot is
     taken at once instead of after the next document's preparation. The rules
     backend runs ``concurrency`` documents at a time.
+
+    Documents are submitted as earlier ones finish, at most twice the workers
+    ahead, and a result is dropped once yielded: what the runner holds does not
+    grow with the batch (every document's result used to stay referenced by its
+    future until the batch ended — about 0.5 MB a panel report).
     """
     workers = settings.concurrency
     if settings.backend == "llm":
         workers += max(1, settings.concurrency // 2)
+    window = 2 * workers  # submitted and not yet handed over: the memory a batch holds
     with ExitStack() as stack:
         backend = _LazyBackend(settings, stack)  # closed after the pool has drained
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(summarize_item, it, settings, backend.get) for it in items]
-            for future in as_completed(futures):
-                yield future.result()
+            todo = iter(items)
+            running: set[Future[WorkResult]] = set()
+            while True:
+                for item in islice(todo, window - len(running)):
+                    running.add(pool.submit(summarize_item, item, settings, backend.get))
+                if not running:
+                    return
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+                del finished  # a finished document is not kept alive here
 
 
 def _store(out: Path, result: WorkResult) -> DocOutcome:
@@ -415,52 +510,29 @@ def _store(out: Path, result: WorkResult) -> DocOutcome:
     write_atomic(text_file, result.text)
     summary.metadata.text_path = text_file.name
     write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
+    return _ok_outcome(
+        result.source, name, summary, seconds=result.seconds, usage=summary.metadata.usage
+    )
+
+
+def _ok_outcome(
+    source: str,
+    name: str,
+    summary: DocumentSummary,
+    *,
+    skipped: bool = False,
+    seconds: float = 0.0,
+    usage: Usage | None = None,
+) -> DocOutcome:
+    """The outcome of a document summarised now, or (``skipped``) by a previous run."""
     return DocOutcome(
-        source=result.source,
+        source=source,
         name=name,
         status="ok",
-        seconds=result.seconds,
-        usage=summary.metadata.usage,
+        skipped=skipped,
+        seconds=seconds,
+        usage=usage if usage is not None else Usage(),
         counts=_counts(summary),
         figures=sum(len(it.figures) for it in summary.items()),
         warnings=tuple(summary.metadata.warnings),
     )
-
-
-def render_report(result: BatchResult, settings: Settings) -> str:
-    """The Markdown run report: per document items per category, figures, tokens, time, warnings."""
-    lines = [
-        "# Summarizer run report",
-        "",
-        f"Backend: `{settings.backend}`"
-        + (f", model `{settings.model}`" if settings.backend == "llm" and settings.model else ""),
-        f"Documents: {len(result.outcomes)}, failed: {len(result.failed)}, "
-        f"skipped (done): {len(result.skipped)}, "
-        f"wall time: {result.seconds:.1f} s",
-        "",
-        "| document | status | achievements | shortcomings | plans | figures "
-        "| prompt tok | completion tok | calls | seconds |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for o in result.outcomes:
-        c = o.counts
-        lines.append(
-            f"| {o.name} | {o.label} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
-            f"| {c.get('plans', '')} | {o.figures if o.status == 'ok' else ''} "
-            f"| {o.usage.prompt_tokens} | {o.usage.completion_tokens} | {o.usage.calls} "
-            f"| {o.seconds:.2f} |"
-        )
-    u = result.usage
-    lines += [
-        f"| **total** | | | | | | {u.prompt_tokens} | {u.completion_tokens} | {u.calls} "
-        f"| {result.seconds:.2f} |",
-        "",
-    ]
-    problems = [(o, w) for o in result.outcomes for w in o.warnings] + [
-        (o, f"FAILED: {o.error}") for o in result.failed
-    ]
-    if problems:
-        lines += ["## Warnings and errors", ""]
-        lines += [f"- `{o.name}`: {w}" for o, w in problems]
-        lines.append("")
-    return "\n".join(lines)
