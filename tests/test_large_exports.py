@@ -7,6 +7,8 @@ documents exercises what a shelf of ~12,000 reports would.
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -59,7 +61,11 @@ def _sheet_rows(path: Path) -> list[tuple[object, ...]]:
 
 def test_excel_limit_is_excels() -> None:
     assert XLSX_MAX_ROWS + 1 == 2**20  # the header takes the sheet's last row
-    assert [xlsx_part_name(k) for k in (1, 2, 10)] == ["items.xlsx", "items-2.xlsx", "items-10.xlsx"]
+    assert [xlsx_part_name(k) for k in (1, 2, 10)] == [
+        "items.xlsx",
+        "items-2.xlsx",
+        "items-10.xlsx",
+    ]
 
 
 def test_sheet_is_split_at_the_row_limit_keeping_documents_whole(
@@ -165,9 +171,7 @@ def test_batch_holds_few_summaries_when_an_early_document_is_slow(
     def last_first(items, settings):  # type: ignore[no-untyped-def]
         yield from sorted(folder._local_runner(items, settings), key=lambda r: -r.key)
 
-    result = folder.summarize_folder(
-        [docs], tmp_path / "out", settings=settings, runner=last_first
-    )
+    result = folder.summarize_folder([docs], tmp_path / "out", settings=settings, runner=last_first)
     assert ref.documents == result.documents == 8 and not result.failed
     assert (tmp_path / "out/items.csv").read_bytes() == (tmp_path / "ref/items.csv").read_bytes()
     lines = (tmp_path / "out/summaries.jsonl").read_text(encoding="utf-8").splitlines()
@@ -175,3 +179,25 @@ def test_batch_holds_few_summaries_when_an_early_document_is_slow(
         f"r{k:02d}" for k in range(8)
     ]
     assert sorted(loaded) == [f"r{k:02d}" for k in range(6)]  # r07, r06 held; the rest read back
+
+
+def test_writing_parquet_does_not_import_pandas(
+    summaries: list[DocumentSummary], tmp_path: Path
+) -> None:
+    """pyarrow imports pandas when it builds arrays from Python objects: ~60 MB per batch."""
+    src = tmp_path / "s.jsonl"
+    src.write_text("\n".join(s.model_dump_json() for s in summaries), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from summarizer.schema import DocumentSummary\n"
+        "from summarizer.batch.export_parquet import ParquetRows\n"
+        f"w = ParquetRows(Path({str(tmp_path / 'x.parquet')!r}), row_group_rows=5)\n"
+        f"for line in Path({str(src)!r}).read_text(encoding='utf-8').splitlines():\n"
+        "    w.add(DocumentSummary.model_validate_json(line))\n"
+        "w.close()\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert pq.read_table(tmp_path / "x.parquet").num_rows == sum(len(s.items()) for s in summaries)
