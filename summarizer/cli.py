@@ -213,8 +213,9 @@ def run(
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
-    offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
-    (one row per item), OUT/manifest.jsonl and OUT/report.md. Run it again
+    offset refers to), OUT/summaries.jsonl, OUT/items.csv, OUT/items.xlsx
+    (items-2.xlsx… past Excel's row limit) and OUT/items.parquet (one row per
+    item), OUT/manifest.jsonl and OUT/report.md. Run it again
     with the same OUT to resume: finished documents are skipped (no model
     calls), failed or changed ones are redone. Exits 1 when any document
     failed (the others are still written).
@@ -236,7 +237,8 @@ def run(
         )
     if not quiet:
         click.echo(
-            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx)",
+            f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, items.csv, items.xlsx, "
+            "items.parquet)",
             err=True,
         )
     if result.failed:

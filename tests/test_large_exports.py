@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from summarizer import Settings, summarize_folder
-from summarizer.batch import folder
+from summarizer.batch import folder, in_order
 from summarizer.batch.export_parquet import ParquetRows
 from summarizer.batch.export_stream import ExportStream
 from summarizer.batch.exports import HEADERS, XLSX_MAX_ROWS, xlsx_part_name
@@ -158,7 +158,7 @@ def test_batch_holds_few_summaries_when_an_early_document_is_slow(
         (docs / f"r{k:02d}.txt").write_text(_report(k), encoding="utf-8")
     settings = Settings(backend="rules", cache=False)
     ref = summarize_folder([docs], tmp_path / "ref", settings=settings)
-    monkeypatch.setattr(folder, "HOLD_SUMMARIES", 2)
+    monkeypatch.setattr(in_order, "HOLD_SUMMARIES", 2)
     loaded: list[str] = []
     real_load = folder._load_summary
 

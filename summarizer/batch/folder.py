@@ -14,9 +14,17 @@ are held to it, and a few more documents are prepared meanwhile, see
 
 The batch-level files follow the run instead of waiting for its end: as soon as
 every document before it has finished, a document's rows are appended to
-``items.csv`` / ``items.xlsx`` (:class:`~summarizer.batch.export_stream.ExportStream`)
-and its line to ``summaries.jsonl``, all in input order; the last document is
-followed only by closing them, the manifest and the report.
+``items.csv`` / ``items.xlsx`` / ``items.parquet``
+(:class:`~summarizer.batch.export_stream.ExportStream`), its line to
+``summaries.jsonl`` and its row to the report
+(:class:`~summarizer.batch.report_stream.ReportStream`), all in input order; the
+last document is followed only by closing them, the manifest and the report.
+
+Memory does not grow with the batch: the engines keep a bounded number of
+documents in flight, a finished document is written and dropped (a few that
+finish before an earlier one wait, see :data:`HOLD_SUMMARIES`), and the
+:class:`BatchResult` keeps totals and failures; per document only its output
+name, input path and a skipped flag stay until the end (~200 bytes).
 
 Where they run is the engine's business (:mod:`summarizer.batch.engines`): ``local``
 threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
@@ -37,7 +45,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..ingest.documents import SUPPORTED_SUFFIXES
@@ -45,7 +53,7 @@ from ..pipeline import Extractor, open_backend
 from ..schema import DocumentSummary, Usage
 from ..settings import Settings
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
-from .export_stream import ExportStream
+from .in_order import InOrderOutputs
 from .manifest import (
     append_row,
     appending,
@@ -56,7 +64,6 @@ from .manifest import (
     read_manifest,
     settings_fingerprint,
 )
-from .report_stream import ReportStream
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +261,7 @@ def summarize_folder(
         runner: run the work items with this instead of ``engine`` (tests, other engines).
 
     Returns:
-        The :class:`BatchResult` in input order; failed documents are in it, not raised.
+        The :class:`BatchResult` (totals; failed documents are in it, not raised).
 
     Raises:
         ConfigError: an unknown engine, or ``ray_address`` without ``engine="ray"``.
@@ -291,7 +298,15 @@ def summarize_folder(
     del previous  # the manifest is read again to compact it at the end
     sources = tuple(str(p) for p in inputs)
     del inputs
-    with _InOrderOutputs(out, settings, names, sources, was_skipped) as batch_files:
+
+    def reuse(k: int) -> tuple[DocOutcome, DocumentSummary]:  # finished by a previous run
+        summary = _load_summary(out, names[k])
+        return _ok_outcome(sources[k], names[k], summary, skipped=True), summary
+
+    def read_back(name: str) -> DocumentSummary:
+        return _load_summary(out, name)
+
+    with InOrderOutputs(out, settings, was_skipped, reuse, read_back) as batch_files:
         batch_files.advance()  # documents finished in a previous run
         if jobs:
             with appending(manifest) as log:
@@ -322,104 +337,6 @@ def summarize_folder(
         write_atomic(manifest, compacted(read_manifest(manifest), names))
     report.close(seconds)
     return result
-
-
-#: Finished summaries held in memory while an earlier document is still running;
-#: past this many, a summary is read back from its ``<name>.json`` when its turn comes.
-HOLD_SUMMARIES = 32
-
-
-class _InOrderOutputs:
-    """``summaries.jsonl``, the exports (``items.csv``, ``items.xlsx``, ``items.parquet``)
-    and the report's rows, written in input order as documents finish: document ``k``
-    is written once documents ``0..k`` all have finished. Moved into place when the
-    block ends (the report by :meth:`ReportStream.close`, after the manifest); on an
-    exception they are dropped (earlier versions stay).
-
-    Nothing is kept per written document; a document that finishes before an
-    earlier one is held (its outcome, and its summary up to :data:`HOLD_SUMMARIES`
-    of them) until its turn."""
-
-    def __init__(
-        self,
-        out: Path,
-        settings: Settings,
-        names: Sequence[str],
-        sources: Sequence[str],
-        was_skipped: bytearray,
-    ) -> None:
-        self._out, self._names, self._sources = out, names, sources
-        self._was_skipped = was_skipped
-        self._next = 0
-        #: finished, waiting for earlier ones: outcome, and the summary unless too many wait
-        self._held: dict[int, tuple[DocOutcome, DocumentSummary | None]] = {}
-        self._held_summaries = 0
-        self.failed: list[DocOutcome] = []
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".summaries.jsonl.", suffix=".tmp")
-        self._jsonl_tmp = Path(tmp)
-        self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
-        try:
-            self.report = ReportStream(out, settings)
-            self._exports = ExportStream(out)
-        except BaseException:
-            self._jsonl.close()
-            self._jsonl_tmp.unlink(missing_ok=True)
-            if hasattr(self, "report"):
-                self.report.discard()
-            raise
-
-    def finished(self, index: int, outcome: DocOutcome, summary: DocumentSummary | None) -> None:
-        """Record that document ``index`` finished; write what is due."""
-        keep = summary if self._held_summaries < HOLD_SUMMARIES else None
-        self._held_summaries += keep is not None
-        self._held[index] = (outcome, keep)
-        self.advance()
-
-    def advance(self) -> None:
-        """Write every document whose turn has come."""
-        while self._next < len(self._names):
-            k = self._next
-            summary: DocumentSummary | None
-            if self._was_skipped[k]:  # finished in a previous run
-                summary = _load_summary(self._out, self._names[k])
-                outcome = _ok_outcome(self._sources[k], self._names[k], summary, skipped=True)
-            elif k in self._held:
-                outcome, summary = self._held.pop(k)
-                if summary is not None:
-                    self._held_summaries -= 1
-                elif outcome.status == "ok":  # was not held: read it back
-                    summary = _load_summary(self._out, outcome.name)
-            else:
-                return
-            if outcome.status == "ok" and summary is not None:
-                self._jsonl.write(summary.model_dump_json() + "\n")
-                self._exports.add(summary)
-            else:
-                self.failed.append(outcome)
-            self.report.add(outcome)
-            self._next += 1
-
-    def __enter__(self) -> _InOrderOutputs:
-        return self
-
-    def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:
-        self._jsonl.close()
-        if et is not None:
-            self._exports.abort()
-            self._jsonl_tmp.unlink(missing_ok=True)
-            self.report.discard()
-            return
-        try:
-            os.replace(self._jsonl_tmp, self._out / "summaries.jsonl")
-        except BaseException:
-            self._exports.abort()
-            self.report.discard()
-            raise
-        try:
-            self._exports.close()
-        except BaseException:
-            self.report.discard()
-            raise
 
 
 def _remove_stale_temp_files(out: Path) -> None:
