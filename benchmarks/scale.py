@@ -21,6 +21,15 @@ in a child process, and measured from outside:
 * ``parquet_load_s``  seconds ``pandas.read_parquet`` takes on ``items.parquet``
                    (in a fresh process, import excluded).
 
+And once, in this process, ``driver``: the CPU the batch's *driver* spends per
+document — reading a result as a Ray worker sends it, writing ``<name>.json`` /
+``.text.txt``, the manifest row,
+``summaries.jsonl``, the three exports and the report row — by replaying
+finished results of the corpus through ``summarize_folder`` with a runner that
+does no summarising (``--driver-docs``, default 760; 0 to skip). On a cluster
+every output is written by the one driver, so ``1000 / driver_ms_per_doc`` is
+the most documents per second a batch can take, whatever the number of nodes.
+
 Run: ``.venv/bin/python benchmarks/scale.py [--docs 100,1000,10000] [--engines local,ray]``
 (``--python`` and ``--pythonpath`` run another checkout's code — the "before"
 figures; the shelf and the outputs go to a temporary folder, deleted after
@@ -30,6 +39,7 @@ each size unless ``--keep``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -219,6 +229,7 @@ def run(
     interval: float = 0.2,
     keep: Path | None = None,
     label: str = "",
+    driver_docs: int = 0,
 ) -> dict[str, Any]:
     """Measure every size with every engine; the report (see the module docstring)."""
     runs: list[dict[str, Any]] = []
@@ -253,6 +264,41 @@ def run(
         },
         "runs": runs,
         "growth": _growth(runs),
+        "driver": driver_cost(corpus, driver_docs) if driver_docs else None,
+    }
+
+
+def driver_cost(corpus: Path, n: int) -> dict[str, Any]:
+    """CPU ms per document of the driver's writing alone (see the module docstring)."""
+    from summarizer import Settings
+    from summarizer.batch.engines import WorkItem, WorkResult, summarize_item
+    from summarizer.batch.folder import summarize_folder
+    from summarizer.pipeline import open_backend
+
+    settings = Settings(backend="rules", cache=False)
+    files = sorted(p for p in corpus.iterdir() if p.is_file())
+    with tempfile.TemporaryDirectory(prefix="scale-driver-") as tmp:
+        shelf = Path(tmp) / "shelf"
+        make_shelf(corpus, n, shelf)
+        with open_backend(settings) as backend:
+            done = [  # as a Ray worker sends them to the driver
+                summarize_item(WorkItem(k, str(p), p.stem), settings, lambda: backend).to_json()
+                for k, p in enumerate(files)
+            ]
+
+        def replay(items: Sequence[WorkItem], _: Any) -> Any:
+            for it in items:
+                r = WorkResult.from_json(done[it.key % len(done)])
+                yield dataclasses.replace(r, key=it.key, name=it.name, source=it.path)
+
+        t0 = time.process_time()
+        result = summarize_folder([shelf], Path(tmp) / "out", settings=settings, runner=replay)
+        cpu = time.process_time() - t0
+    return {
+        "docs": result.documents,
+        "cpu_s": round(cpu, 2),
+        "driver_ms_per_doc": round(1000 * cpu / max(1, result.documents), 2),
+        "driver_docs_per_s": round(result.documents / cpu, 1) if cpu else None,
     }
 
 
@@ -278,6 +324,12 @@ def render(report: dict[str, Any]) -> str:
     lines = [_common.table(COLUMNS, rows)]
     for engine, ratio in sorted(report["growth"].items()):
         lines.append(f"{engine}: peak RSS at the largest size = {ratio}× the smallest")
+    if report.get("driver"):
+        d = report["driver"]
+        lines.append(
+            f"driver alone: {d['driver_ms_per_doc']} ms CPU per document "
+            f"({d['driver_docs_per_s']} documents/s at most for one driver; {d['docs']} replayed)"
+        )
     return "\n".join(lines)
 
 
@@ -291,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--interval", type=float, default=0.2, help="seconds between RSS samples")
     ap.add_argument("--keep", type=Path, default=None, help="keep shelves and outputs here")
     ap.add_argument("--label", default="", help="recorded in the JSON (e.g. 'before')")
+    ap.add_argument("--driver-docs", type=int, default=760, help="driver cost on N docs; 0: skip")
     ap.add_argument("--out", type=Path, default=_common.default_out("scale"))
     args = ap.parse_args(argv)
     for engine in args.engines:
@@ -305,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         interval=args.interval,
         keep=args.keep,
         label=args.label,
+        driver_docs=args.driver_docs,
     )
     _common.write_json(args.out, report)
     print(render(report))

@@ -117,6 +117,7 @@ def test_scale_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     corpus = _tiny_corpus(tmp_path)
     out = tmp_path / "scale.json"
     argv = ["--docs", "1,3", "--engines", "local", "--corpus", str(corpus), "--interval", "0.05"]
+    argv += ["--driver-docs", "4"]
     assert scale.main([*argv, "--out", str(out)]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [(r["docs"], r["engine"]) for r in data["runs"]] == [(1, "local"), (3, "local")]
@@ -126,4 +127,5 @@ def test_scale_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert r["xlsx_files"] == 1 and r["parquet_mb"] > 0 and r["parquet_load_s"] >= 0
         assert r["docs_s"] > 0 and r["cpu_s"] > 0
     assert set(data["growth"]) == {"local"}
+    assert data["driver"]["docs"] == 4 and data["driver"]["driver_ms_per_doc"] > 0
     assert "peak RSS at the largest size" in capsys.readouterr().out
