@@ -149,7 +149,10 @@ def run_batch(
     env.pop("RAY_ADDRESS", None)  # always a local Ray: the figures are this machine's
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # cwd: not the checkout, whose ``summarizer/`` ``-m`` would import before PYTHONPATH's
+        child = subprocess.Popen(
+            cmd, env=env, cwd=out.parent, stdout=subprocess.DEVNULL, stderr=err
+        )
         meter = TreeMeter(child.pid)
         while child.poll() is None:
             meter.sample()
@@ -209,7 +212,11 @@ def parquet_load(path: Path, python: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     done = subprocess.run(
-        [python, "-c", _LOAD, str(path)], capture_output=True, text=True, check=True
+        [python, "-c", _LOAD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=path.parent,
     )
     seconds, rows, imported = done.stdout.split()
     return {

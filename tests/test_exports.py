@@ -174,7 +174,8 @@ ODD_TEXT = [
 
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_fast_sheet_writes_what_openpyxl_writes(tmp_path: Path, count: int) -> None:
-    """XlsxRows formats the rows itself: every part must equal openpyxl's, byte for byte."""
+    """XlsxRows formats the rows itself: the same sheet XML as openpyxl's, every other part byte
+    for byte."""
     from summarizer.batch.exports import OpenpyxlRows, XlsxRows
 
     table = []

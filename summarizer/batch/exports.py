@@ -11,8 +11,10 @@ tab / carriage return) is prefixed with a single quote in both files, so a
 summary such as ``=HYPERLINK(...)`` cannot run in a spreadsheet. Both files are
 written atomically (a temporary file in the same folder, then ``os.replace``).
 
-:class:`CsvRows` and :class:`XlsxRows` write the rows into the two files; they
-are the only CSV/XLSX writing code, shared with
+:class:`CsvRows` and :class:`XlsxRows` write the rows into the two files
+(:class:`XlsxRows` formats the sheet's rows itself and takes the rest of the
+workbook from openpyxl, :class:`OpenpyxlRows`); they are the only CSV/XLSX
+writing code, shared with
 :class:`summarizer.batch.export_stream.ExportStream`, which appends rows as documents
 finish.
 """
@@ -179,7 +181,7 @@ class CsvRows:
 
 
 class XlsxRows:
-    """``items.xlsx`` row by row: the file :class:`OpenpyxlRows` writes, about ten times faster.
+    """``items.xlsx`` row by row: the workbook :class:`OpenpyxlRows` writes, four times faster.
 
     Bold, frozen header; column widths; wrapped text in the long columns; a filter
     over the rows when there are any. Text cells stay text whatever they start
@@ -308,8 +310,8 @@ def _row_xml(r: int, values: tuple[Cell, ...], letters: list[str], styles: list[
 class OpenpyxlRows:
     """``items.xlsx`` built row by row in openpyxl's write-only mode, saved at the end.
 
-    The reference :class:`XlsxRows` is checked against (byte for byte, ``tests/test_exports.py``)
-    and the source of every part of the workbook but the rows.
+    The reference :class:`XlsxRows` is checked against (``tests/test_exports.py``) and
+    the source of every part of its workbook but the rows.
 
     Bold, frozen header; column widths; wrapped text in the long columns; a filter
     over the rows when there are any. Text cells stay text whatever they start
