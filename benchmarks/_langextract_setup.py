@@ -170,7 +170,9 @@ def to_summary(
         )
     summary = DocumentSummary(
         doc_id=doc_id,
-        metadata=RunMetadata(summarizer_version="langextract", backend="langextract", model=model),
+        # backend is typed (rules | llm): langextract is a model backend; the tool is
+        # named by summarizer_version
+        metadata=RunMetadata(summarizer_version="langextract", backend="llm", model=model),
         **buckets,  # type: ignore[arg-type]
     )
     return summary, unaligned

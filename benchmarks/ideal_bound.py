@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import logging
 import math
@@ -52,7 +51,7 @@ TARGET = 1.15  #: the issue's target for wall ÷ bound at concurrency 16
 #: model scope (its ``auto`` asks a loopback endpoint, taken for the embedded small
 #: model, only about the units whose role the structure leaves open).
 _ALL_UNITS: dict[str, Any] = (
-    {"model_scope": "all"} if "model_scope" in {f.name for f in dataclasses.fields(Settings)}
+    {"model_scope": "all"} if "model_scope" in Settings.model_fields
     else {}
 )  # fmt: skip
 

@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         else:  # the embedded server, started once for both tools
             from summarizer.endpoint.localmodel import local_endpoint
 
-            settings = stack.enter_context(local_endpoint(settings.with_(base_url="")))
+            live = stack.enter_context(local_endpoint(settings.with_(base_url="")))
+            settings = settings.with_(base_url=live.url, model=live.model, api_key="")
         embedded = not args.base_url
         meter = stack.enter_context(Meter(settings.base_url, llama_cpp_dialect=embedded))
         print(f"endpoint {settings.base_url} model {settings.model}", file=sys.stderr)
@@ -126,14 +127,19 @@ def _run_all(
 def _run_one(tool: str, case: Any, url: str, settings: Settings) -> dict[str, Any]:
     if tool == "langextract":
         annotated = lxs.extract(
-            case.text, base_url=url, model=settings.model, api_key=settings.api_key or "unused"
+            case.text,
+            base_url=url,
+            model=settings.model,
+            api_key=settings.api_key.get_secret_value() or "unused",
         )
         summary, unaligned = lxs.to_summary(case.doc_id, case.text, annotated, model=settings.model)
         return {"summary": summary, "unaligned": unaligned, "stated": lxs.stated_figures(annotated)}
     scope = tool.split(":", 1)[1]
     summary = summarize(
         case.doc_path,
-        settings=settings.with_(base_url=url, api_key=settings.api_key or "unused"),
+        settings=settings.with_(
+            base_url=url, api_key=settings.api_key.get_secret_value() or "unused"
+        ),
         model_scope=scope,
     )
     stated = [f.text for it in summary.items() for f in it.figures]

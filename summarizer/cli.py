@@ -170,6 +170,7 @@ def app(ctx: click.Context, verbose: int, quiet: bool) -> None:
       summarizer run evals/seed/docs -o out            # embedded defaults
       summarizer run reports/ -o out --backend rules   # no model at all
       summarizer eval evals/seed.yaml --backend rules  # grade against gold
+      summarizer panel out                             # targets vs outcomes of a run
     """
     _setup_logging(verbose, quiet)
     ctx.obj = {"quiet": quiet}
@@ -220,17 +221,14 @@ def run(
     calls), failed or changed ones are redone. Exits 1 when any document
     failed (the others are still written).
     """
-    from .batch.folder import summarize_folder
     from .batch.progress import ProgressReporter
+    from .session import Summarizer
 
-    settings = settings_from(opts)
     quiet = ctx.obj["quiet"]
-
-    with ProgressReporter(quiet=quiet) as progress:
-        result = summarize_folder(
+    with Summarizer(settings_from(opts)) as session, ProgressReporter(quiet=quiet) as progress:
+        result = session.summarize_folder(
             list(paths),
             out_dir,
-            settings=settings,
             on_progress=progress,
             engine=engine,
             ray_address=ray_address,
@@ -298,25 +296,15 @@ def eval_cmd(
     predicted spans side by side). With --baseline, exits 1 when F1 or figure
     recall drop by more than --tolerance, or any figure is ungrounded.
     """
-    from contextlib import ExitStack
-
     from .evaluation import run_eval
-    from .pipeline import open_backend, summarize_document
+    from .session import Summarizer
 
-    settings = settings_from(opts)
-    with ExitStack() as stack:
-        summarize = None
-        if pred_dir is None:
-            extractor = stack.enter_context(open_backend(settings))
-
-            def summarize(path: Path) -> Any:
-                return summarize_document(path, settings=settings, extractor=extractor)
-
+    with Summarizer(settings_from(opts)) as session:  # opened only when a document needs it
         report, comparison = run_eval(
             dataset,
             predictions_dir=pred_dir,
             out_dir=out_dir,
-            summarize=summarize,
+            summarize=None if pred_dir is not None else session.summarize,
             baseline=baseline,
             tolerance=tolerance,
         )
@@ -327,6 +315,53 @@ def eval_cmd(
         click.echo(f"wrote {out_dir}/eval_report.json, .md and .html", err=True)
     if comparison is not None and comparison.regressions:
         ctx.exit(1)
+
+
+@app.command(name="panel")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "dest",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where panel.csv, targets_vs_actuals.csv, documents.csv and panel.html go "
+    "(default: OUT itself).",
+)
+@click.option(
+    "--catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A CSV (file, county, year) to check each report's issuer and year against "
+    "(default: index.csv beside the source documents or one folder up, if any).",
+)
+@log_options
+@click.pass_context
+def panel_cmd(ctx: click.Context, out: Path, dest: Path | None, catalogue: Path | None) -> None:
+    """Targets against outcomes across a finished run's reports.
+
+    OUT is the output folder of `summarizer run`. Reads its <doc>.json files one
+    at a time and keeps only the figures tagged as indicators.
+
+    \b
+    Example:
+      summarizer run ../shared/panel/docs -o out --backend rules && summarizer panel out
+    """
+    from .panel import build_panel
+
+    result = build_panel(out, dest, catalogue=catalogue)
+    if ctx.find_root().obj.get("quiet"):
+        return
+    years = result.years_with_pairs
+    span = f"{years[0]}-{years[-1]}" if years else "-"
+    click.echo(
+        f"panel: {result.documents} documents, {result.tagged} tagged figures, "
+        f"{result.pairs} target/actual pairs ({result.met} met, {result.not_met} not met) "
+        f"for {result.issuers_with_pairs} issuers, years {span}; "
+        f"{result.disagreements} documents disagree with the catalogue",
+        err=True,
+    )
+    click.echo(f"wrote {', '.join(str(p) for p in result.files)}", err=True)
 
 
 @app.command()

@@ -3,50 +3,93 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from ._version import __version__
 from .errors import InputError
 from .extract.grounding import ExtractResult
 from .extract.rules import rules_items
 from .extract.validation import instruction_like
+from .figures.indicators import tag_item
 from .ingest.documents import SUPPORTED_SUFFIXES, Document, document_from_text, load_document
 from .ingest.metadata import guess_metadata
-from .schema import CATEGORY_FIELDS, DocumentSummary, Item, RunMetadata, Span, ValidationNote
+from .schema import (
+    CATEGORY_FIELDS,
+    DocumentSummary,
+    ExcludedSpan,
+    Item,
+    RunMetadata,
+    ValidationNote,
+)
 from .settings import Settings
 from .structure.sections import Outline, parse_outline
 
-#: A backend turns an outline into items, usage, model name, prompt version and warnings.
-Extractor = Callable[[Document, Outline, Settings], ExtractResult]
+
+class Extractor(Protocol):
+    """A backend, opened: turns a document's outline into items, usage, model and warnings.
+
+    It summarises with what it was opened with (settings, resolved endpoint);
+    :func:`open_backend` opens the built-in ones.
+    """
+
+    def __call__(self, document: Document, outline: Outline, /) -> ExtractResult:
+        """The items of one document (with the backend and model that made them)."""
+        ...
 
 
 def as_document(source: str | Path | Document, *, doc_id: str | None = None) -> Document:
-    """A :class:`Document` from a path, a text, or a document.
+    """A :class:`Document` from a path or a document (or, for old callers, a text).
 
-    A ``str`` is read as a path when it names an existing file with a supported
-    suffix, otherwise as the document's text.
+    A ``Path`` is always a file. A ``str`` is a file when it names one; when it
+    looks like a path — one line with a supported suffix or a path separator —
+    but names no file, it is an :class:`InputError`, never summarised as text.
+    Any other ``str`` is read as the document's text; new code passes text
+    explicitly (:func:`text_document`, ``summarize(text=…)``).
+
+    Raises:
+        InputError: no such file, an unreadable file, or empty text.
     """
     if isinstance(source, Document):
         return source
     if isinstance(source, Path):
         return load_document(source, doc_id=doc_id)
-    if (
-        len(source) < 4096
-        and "\n" not in source
-        and source.lower().endswith(SUPPORTED_SUFFIXES)
-        and Path(source).is_file()
-    ):
-        return load_document(source, doc_id=doc_id)
-    if not source.strip():
+    if looks_like_path(source):
+        if Path(source).is_file():
+            return load_document(source, doc_id=doc_id)
+        raise InputError(
+            f"no such file: {source!r} (to summarise a text, pass it as text=… or use "
+            "summarize_text)"
+        )
+    return text_document(source, doc_id=doc_id)
+
+
+def looks_like_path(source: str) -> bool:
+    """Whether ``source`` reads as a file name: one short line with a supported suffix or a
+    path separator (``reports/a.txt``, ``a.pdf``), not a document's text."""
+    if len(source) >= 4096 or "\n" in source or not source.strip():
+        return False
+    return source.lower().endswith(SUPPORTED_SUFFIXES) or "/" in source or os.sep in source
+
+
+def text_document(text: str, *, doc_id: str | None = None) -> Document:
+    """A :class:`Document` of ``text`` itself (never read as a path).
+
+    Raises:
+        InputError: the text is empty.
+    """
+    if not text.strip():
         raise InputError("the text is empty: nothing to summarise")
-    return document_from_text(source, doc_id=doc_id or "text")
+    return document_from_text(text, doc_id=doc_id or "text")
 
 
-def _rules_extract(document: Document, outline: Outline, settings: Settings) -> ExtractResult:
-    return ExtractResult(rules_items(outline))
+def rules_extract(document: Document, outline: Outline, /) -> ExtractResult:
+    """The ``rules`` backend: items from the structure alone, no model."""
+    return ExtractResult(rules_items(outline), backend="rules")
 
 
 @contextmanager
@@ -57,7 +100,7 @@ def open_backend(settings: Settings) -> Iterator[Extractor]:
     starts the embedded local server for the duration of the ``with`` block.
     """
     if settings.backend == "rules":
-        yield _rules_extract
+        yield rules_extract
         return
     from .extract.llm import LLMBackend  # heavy imports (openai, instructor) only when needed
 
@@ -100,14 +143,14 @@ def summarize_document(
     t = time.perf_counter()
     if extractor is None:
         with open_backend(settings) as ex:
-            result = ex(document, outline, settings)
+            result = ex(document, outline)
     else:
-        result = extractor(document, outline, settings)
+        result = extractor(document, outline)
     timings["extract"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
 
     warnings = list(result.warnings)
-    items = [_flag_instructions(it) for it in result.items]
+    items = [tag_item(_flag_instructions(it), document.text, meta.year) for it in result.items]
     flagged = [
         it.id for it in items if any(n.code == "instruction_like_text" for n in it.validation)
     ]
@@ -132,7 +175,7 @@ def summarize_document(
         removed=result.removed,
         metadata=RunMetadata(
             summarizer_version=__version__,
-            backend=settings.backend,
+            backend=result.backend,
             model=result.model,
             prompt_version=result.prompt_version,
             model_scope=result.model_scope,
@@ -142,7 +185,12 @@ def summarize_document(
             timings={k: round(v, 4) for k, v in timings.items()},
             warnings=warnings,
             text_sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
-            excluded=[Span(start=s, end=e, text=document.text[s:e]) for s, e in document.excluded],
+            excluded=[
+                ExcludedSpan(
+                    start=s, end=e, text=document.text[s:e], reason=document.exclusion_reason(k)
+                )
+                for k, (s, e) in enumerate(document.excluded)
+            ],
         ),
         **by_field,
     )

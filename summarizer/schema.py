@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .settings import Backend, ResolvedScope
+
 Category = Literal["achievement", "shortcoming", "plan"]
 CATEGORIES: tuple[Category, ...] = ("achievement", "shortcoming", "plan")
 #: Field of :class:`DocumentSummary` that holds each category's items.
@@ -25,6 +27,28 @@ CATEGORY_FIELDS: dict[Category, str] = {
 }
 
 SCHEMA_VERSION = "1"
+
+# Backend (which backend produced a summary) and ResolvedScope (what the model was
+# asked: ``model_scope`` with ``auto`` decided) are the settings' own Literals.
+#: How an item (or a model call) ended: as answered, repaired, or from the rules.
+ValidationStatus = Literal["ok", "repaired", "fallback"]
+#: Why validation checked, changed or removed something.
+ValidationCode = Literal[
+    "not_a_figure",  # a "figure" the model listed is not a number: removed
+    "ungrounded_figure",  # a figure not in the cited unit: removed
+    "ungrounded_summary",  # the summary states a figure not in the unit: replaced by its lead
+    "off_unit_summary",  # the summary does not describe its unit: replaced by its lead
+    "category_kept",  # the model disagreed with a category the structure states
+    "category_judged",  # the model judged a category the position only suggested
+    "judged_not_an_item",  # the model judged a unit with a structural role to state nothing
+    "missing_answer",  # the model gave no answer for a unit: rules used
+    "fallback_rules",  # the model call failed after retries: rules used
+    "instruction_like_text",  # the evidence addresses a language model (prompt injection)
+    "indicator_named",  # the model named an indicator written in the unit
+    "ungrounded_indicator_name",  # an indicator name the model gave is not in the unit: rejected
+]
+#: Why a model call failed (:class:`summarizer.errors.ModelCallError`).
+ModelCallKind = Literal["validation", "truncated", "transport", "status", "response"]
 
 
 class _Model(BaseModel):
@@ -39,6 +63,32 @@ class Span(_Model):
     text: str
 
 
+class Indicator(_Model):
+    """What a figure measures, when it states a jurisdiction-wide statistic."""
+
+    name: str = Field(description="The indicator as the report names it, e.g. '地区生产总值'.")
+    canonical: str | None = Field(
+        default=None, description="Stable key of a headline indicator, e.g. 'gdp'; None otherwise."
+    )
+    measure: Literal["level", "change"] = Field(
+        description="'change' for a growth/decline rate or points; 'level' for an amount or ratio."
+    )
+    kind: Literal["actual", "target"] = Field(
+        description="'actual' for a past result, 'target' for a value set for a future period."
+    )
+    period: str = Field(description="The year ('2024') or range ('2021-2025') the value is for.")
+
+
+class ExcludedSpan(Span):
+    """A range kept out of the units, with the reason."""
+
+    reason: str = Field(
+        default="furniture",
+        description="'furniture' (page chrome), 'appendix' (after the report) or 'table' "
+        "(a flattened table, one cell per line).",
+    )
+
+
 class FigureOut(_Model):
     """A quantity stated in the source, with its span and normalised value."""
 
@@ -48,15 +98,15 @@ class FigureOut(_Model):
     qualifier: str = Field(default="", description="近/约/余/多/以上/左右/超过…, or ''.")
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-
-
-ValidationStatus = Literal["ok", "repaired", "fallback"]
+    indicator: Indicator | None = Field(
+        default=None, description="Set when the figure states a statistical indicator."
+    )
 
 
 class ValidationNote(_Model):
     """Something validation checked, changed or removed, with the reason."""
 
-    code: str = Field(description="Machine-readable reason, e.g. 'ungrounded_figure'.")
+    code: ValidationCode = Field(description="Machine-readable reason, e.g. 'ungrounded_figure'.")
     message: str
     value: str | None = Field(default=None, description="What was removed, if anything.")
 
@@ -102,7 +152,7 @@ class CallRecord(_Model):
 
     chunk: int
     unit_ids: list[str]
-    status: Literal["ok", "repaired", "fallback"]
+    status: ValidationStatus
     usage: Usage
 
 
@@ -111,10 +161,10 @@ class RunMetadata(_Model):
 
     schema_version: str = SCHEMA_VERSION
     summarizer_version: str
-    backend: str
+    backend: Backend
     model: str | None = None
     prompt_version: str | None = None
-    model_scope: str | None = Field(
+    model_scope: ResolvedScope | None = Field(
         default=None,
         description=(
             "What the model was asked: 'all' units (category, summary, figures), or "
@@ -132,8 +182,10 @@ class RunMetadata(_Model):
         default=None, description="Plain text that every offset refers to, saved beside the output."
     )
     text_sha256: str | None = None
-    excluded: list[Span] = Field(
-        default_factory=list, description="Ranges marked as page furniture (kept, not deleted)."
+    excluded: list[ExcludedSpan] = Field(
+        default_factory=list,
+        description="Ranges kept out of the units (page furniture, appendices, flattened "
+        "tables), with the reason; kept in the text, not deleted.",
     )
 
 

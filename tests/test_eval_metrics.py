@@ -512,3 +512,80 @@ def test_run_eval_argument_errors(tmp_path: Path) -> None:
     (bad / f"{load_dataset(seed).cases[0].doc_id}.json").write_text(json.dumps({"doc_id": 1}))
     with pytest.raises(InputError, match="not a valid DocumentSummary"):
         run_eval(seed, predictions_dir=bad, out_dir=tmp_path / "o", summarize=None, baseline=None)
+
+
+# --- indicator tags ---------------------------------------------------------------------
+
+
+def test_indicator_scores_match_span_measure_kind() -> None:
+    from summarizer.evaluation.dataset import GoldIndicator, GoldItem
+    from summarizer.evaluation.indicators import evaluate_indicators
+    from summarizer.schema import FigureOut, Indicator, Item, Span
+
+    text = "生产总值增长6%，粮食产量9万吨，新建学校3所。"
+    gold_item = GoldItem(
+        category="achievement",
+        start=0,
+        end=len(text),
+        quote=text,
+        figures=["6%", "9万吨", "3所"],
+        indicators=[
+            GoldIndicator(
+                text="6%",
+                start=6,
+                end=8,
+                indicator="生产总值",
+                measure="change",
+                kind="actual",
+                period="2030",
+            ),
+            GoldIndicator(
+                text="9万吨",
+                start=13,
+                end=16,
+                indicator="粮食产量",
+                measure="level",
+                kind="actual",
+                period="2030",
+            ),
+        ],
+    )
+
+    def fig(s: int, e: int, ind: Indicator | None) -> FigureOut:
+        return FigureOut(text=text[s:e], value=1.0, start=s, end=e, indicator=ind)
+
+    pred = Item(
+        id="i1",
+        category="achievement",
+        summary="x",
+        evidence=[Span(start=0, end=len(text), text=text)],
+        figures=[
+            fig(
+                6,
+                8,
+                Indicator(
+                    name="生产总值", canonical="gdp", measure="change", kind="actual", period="2029"
+                ),
+            ),
+            fig(
+                13,
+                16,
+                Indicator(
+                    name="粮食", canonical=None, measure="change", kind="actual", period="2030"
+                ),
+            ),
+            fig(
+                21,
+                23,
+                Indicator(
+                    name="学校", canonical=None, measure="level", kind="actual", period="2030"
+                ),
+            ),
+        ],
+    )
+    s = evaluate_indicators([gold_item], [pred])
+    assert s is not None
+    assert (s.tags.gold, s.tags.predicted, s.tags.matched) == (2, 3, 1)  # 9万吨: wrong measure
+    assert s.headline.gold == 2 and s.headline.predicted == 1 and s.headline.matched == 1
+    assert s.name_accuracy == 1.0 and s.period_accuracy == 0.0
+    assert evaluate_indicators([gold_item.model_copy(update={"indicators": []})], [pred]) is None

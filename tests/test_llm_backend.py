@@ -290,7 +290,7 @@ def test_auto_scope_asks_everything_of_a_configured_endpoint(
 
 
 def test_unknown_model_scope_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="model scope"):
+    with pytest.raises(ConfigError, match="model_scope"):
         Settings(model_scope="some")  # type: ignore[arg-type]
 
 

@@ -5,6 +5,7 @@ Model assembly, server lifecycle, and one real run (slow).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import os
@@ -210,7 +211,15 @@ def test_missing_llama_cpp_is_a_config_error(
 def test_local_endpoint_passes_through_a_configured_url() -> None:
     settings = Settings(backend="llm", base_url="http://127.0.0.1:9/v1", model="m")
     with local_endpoint(settings) as live:
-        assert live is settings
+        assert (live.url, live.model, live.embedded) == ("http://127.0.0.1:9/v1", "m", False)
+        assert live.local and live.scope == "all"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            live.url = "http://elsewhere/v1"  # type: ignore[misc]
+    with (
+        pytest.raises(ConfigError, match="SUMMARIZER_MODEL"),
+        local_endpoint(settings.with_(model="")),
+    ):
+        pass
 
 
 # -- the real thing ---------------------------------------------------------------------------
@@ -240,8 +249,9 @@ def test_real_local_model_answers_a_schema_constrained_request() -> None:
         {"role": "user", "content": "2019年，我镇完成植树2000多株，绿化率达到91%。"},
     ]  # fmt: skip
     with local_endpoint(settings) as live:
-        assert live.base_url.startswith("http://127.0.0.1:")
-        with LLMClient(live) as client:
+        assert live.url.startswith("http://127.0.0.1:") and live.embedded
+        assert live.scope == "judgement" and live.api_key.get_secret_value() == ""
+        with LLMClient(settings, endpoint=live) as client:
             verdict, usage = client.structured(messages, Verdict, max_reasks=1)
     assert isinstance(verdict, Verdict)
     assert verdict.category in {"achievement", "shortcoming", "plan", "none"}

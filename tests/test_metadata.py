@@ -133,3 +133,48 @@ def test_title_from_metadata_field() -> None:
 
 def test_nothing_known() -> None:
     assert _meta("今年共受理案件95宗，同比增长10%。") == DocMeta(None, None, None)
+
+
+# --- the session a report was delivered at (made-up counties) -----------------------------
+
+
+def _meta(text: str):  # type: ignore[no-untyped-def]
+    from summarizer.ingest.documents import document_from_text
+    from summarizer.ingest.metadata import guess_metadata
+
+    return guess_metadata(document_from_text(text, doc_id="t"))
+
+
+def test_session_place_is_the_issuer_and_date_gives_the_year() -> None:
+    m = _meta(
+        "政府工作报告\n（2031年1月20日在高山县第九届人民代表大会第三次会议上）\n各位代表：\n"
+        "现在，我代表县人民政府，向大会报告工作。\n一、过去一年工作回顾\n全县生产总值增长6%。\n"
+    )
+    assert m.issuer == "高山县人民政府"
+    assert m.year == 2030
+
+
+def test_a_county_inside_another_name_is_not_merged() -> None:
+    # 提高山县… must never read as a county called 高山县 or 山县
+    m = _meta(
+        "政府工作报告\n（2031年1月20日在山县第九届人民代表大会第三次会议上）\n各位代表：\n"
+        "现在，我代表县人民政府，向大会报告工作。要提高山县的综合实力。\n"
+    )
+    assert m.issuer == "山县人民政府"
+
+
+def test_header_title_place_when_no_session_line() -> None:
+    m = _meta(
+        "工作报告\n某市河东区2031年政府工作报告\n各位代表：\n现在，我代表区人民政府向大会报告工作。\n"
+        "一、2030年工作回顾\n"
+    )
+    assert m.issuer == "某市河东区人民政府"
+    assert m.year == 2030
+
+
+def test_report_is_never_about_the_year_it_was_delivered() -> None:
+    m = _meta(
+        "政府工作报告\n——2031年3月1日在平川县第五届人民代表大会第一次会议上\n各位代表：\n"
+        "现在，我代表县人民政府向大会报告工作。2031年工作安排如下。\n"
+    )
+    assert m.year == 2030

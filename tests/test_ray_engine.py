@@ -30,9 +30,9 @@ from test_llm_backend import TEXT, settings_for
 
 from summarizer import ConfigError, Settings, SummarizerError
 from summarizer.batch import folder as batch_mod
-from summarizer.batch.engines import WorkItem, WorkResult, _Secret, ray_runner, summarize_item
+from summarizer.batch.engines import WorkItem, WorkResult, ray_runner, summarize_item
 from summarizer.cli import main
-from summarizer.pipeline import open_backend
+from summarizer.pipeline import rules_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
@@ -139,11 +139,10 @@ def test_unknown_engine_and_stray_address_are_config_errors(tmp_path: Path) -> N
 
 def test_work_result_round_trips_through_json(tmp_path: Path) -> None:
     doc = sorted(SEED_DOCS.glob("*.txt"))[0]
-    with open_backend(_rules(tmp_path)) as extractor:
-        ok = summarize_item(WorkItem(3, str(doc), "d"), _rules(tmp_path), lambda: extractor)
-        bad = summarize_item(
-            WorkItem(4, str(tmp_path / "nope.txt"), "n"), _rules(tmp_path), lambda: extractor
-        )
+    ok = summarize_item(WorkItem(3, str(doc), "d"), _rules(tmp_path), lambda: rules_extract)
+    bad = summarize_item(
+        WorkItem(4, str(tmp_path / "nope.txt"), "n"), _rules(tmp_path), lambda: rules_extract
+    )
     assert ok.summary is not None and ok.error is None and ok.text
     back = WorkResult.from_json(ok.to_json())
     assert back.summary == ok.summary and back.text == ok.text and back.key == 3
@@ -160,10 +159,11 @@ def test_without_ray_the_engine_says_how_to_get_it(
         )
 
 
-def test_the_key_never_shows_but_travels() -> None:
-    secret = _Secret(FAKE_KEY)
-    assert FAKE_KEY not in repr(secret) and FAKE_KEY not in str(secret)
-    assert pickle.loads(pickle.dumps(secret)).reveal() == FAKE_KEY
+def test_the_key_never_shows_but_travels(tmp_path: Path) -> None:
+    settings = _rules(tmp_path, api_key=FAKE_KEY)
+    assert FAKE_KEY not in repr(settings) and FAKE_KEY not in str(settings)
+    assert FAKE_KEY not in settings.model_dump_json()
+    assert pickle.loads(pickle.dumps(settings)).api_key.get_secret_value() == FAKE_KEY
 
 
 # --- on Ray (local mode) ---------------------------------------------------------------------
@@ -323,7 +323,9 @@ def test_a_bad_connect_timeout_is_a_config_error(monkeypatch: pytest.MonkeyPatch
     pytest.importorskip("ray.data", reason="ray[data] is not installed")
     monkeypatch.setenv("SUMMARIZER_RAY_CONNECT_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match="SUMMARIZER_RAY_CONNECT_TIMEOUT"):
-        ray_runner("127.0.0.1:6379")
+        Settings.from_env()
+    with pytest.raises(ConfigError, match="ray_connect_timeout"):
+        Settings(ray_connect_timeout=-1)
     with pytest.raises(ConfigError, match="positive"):
         ray_runner("127.0.0.1:6379", connect_timeout=0)
 

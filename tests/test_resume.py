@@ -16,9 +16,9 @@ import pytest
 from fake_openai import FakeOpenAI, auto_units
 from outputs import per_document_outputs
 
-from summarizer import Settings, summarize_folder
-from summarizer import pipeline as pipeline_mod
+from summarizer import Settings, Summarizer, summarize_folder
 from summarizer.batch import folder as batch_mod
+from summarizer.pipeline import rules_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DOCS = ROOT / "evals" / "seed" / "docs"
@@ -40,41 +40,38 @@ def _rules(tmp_path: Path) -> Settings:
     return Settings(backend="rules", cache=False, cache_dir=tmp_path / "cache")
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every document the extractor is called for."""
-    seen: list[str] = []
-    real = pipeline_mod._rules_extract
+class _Spy:
+    """The rules backend, recording every document it is called for (injected via a session)."""
 
-    def spy(document: Any, outline: Any, settings: Settings) -> Any:
-        seen.append(document.doc_id)
-        return real(document, outline, settings)
+    def __init__(self) -> None:
+        self.seen: list[str] = []
 
-    monkeypatch.setattr(pipeline_mod, "_rules_extract", spy)
-    return seen
+    def __call__(self, document: Any, outline: Any) -> Any:
+        self.seen.append(document.doc_id)
+        return rules_extract(document, outline)
 
 
-def test_second_run_skips_everything_and_changes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _run(paths: list[Path], out: Path, settings: Settings, spy: _Spy) -> batch_mod.BatchResult:
+    with Summarizer(settings, extractor=spy) as session:
+        return session.summarize_folder(list(paths), out)
+
+
+def test_second_run_skips_everything_and_changes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    seen = _spy(monkeypatch)
-    first = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
+    spy = _Spy()
+    seen = spy.seen
+    first = _run([SEED_DOCS], out, _rules(tmp_path), spy)
     assert len(seen) == 5 and not first.failed and not first.skipped
     before = per_document_outputs(out)
     jsonl = (out / "summaries.jsonl").read_text(encoding="utf-8")
     manifest = (out / "manifest.jsonl").read_text(encoding="utf-8")
 
-    opened: list[Settings] = []
-    real_open = batch_mod.open_backend
-
-    def counting_open(s: Settings) -> Any:
-        opened.append(s)
-        return real_open(s)
-
-    monkeypatch.setattr(batch_mod, "open_backend", counting_open)
-    second = summarize_folder([SEED_DOCS], out, settings=_rules(tmp_path))
+    with Summarizer(_rules(tmp_path)) as session:  # its own backend: was it opened?
+        second = session.summarize_folder([SEED_DOCS], out)
+        assert not session.opened, "the backend was opened although nothing was left to do"
+    again = _run([SEED_DOCS], out, _rules(tmp_path), spy)
+    assert all(o.skipped for o in again.outcomes)
     assert len(seen) == 5, "a finished document was summarised again"
-    assert opened == [], "the backend was opened although nothing was left to do"
     assert all(o.skipped and o.status == "ok" for o in second.outcomes)
     assert [o.name for o in second.outcomes] == [o.name for o in first.outcomes]
     assert [o.counts for o in second.outcomes] == [o.counts for o in first.outcomes]
@@ -92,8 +89,9 @@ def test_changed_failed_and_missing_documents_are_redone(
     for k in range(4):
         (src / f"d{k}.txt").write_text(TEXT.format(n=k + 1), encoding="utf-8")
     (src / "d4.txt").write_text("", encoding="utf-8")  # fails
-    seen = _spy(monkeypatch)
-    first = summarize_folder([src], out, settings=_rules(tmp_path))
+    spy = _Spy()
+    seen = spy.seen
+    first = _run([src], out, _rules(tmp_path), spy)
     assert [o.name for o in first.failed] == ["d4"] and len(seen) == 4
 
     (src / "d0.txt").write_text(TEXT.format(n=9), encoding="utf-8")  # changed input
@@ -101,7 +99,7 @@ def test_changed_failed_and_missing_documents_are_redone(
     (src / "d4.txt").write_text(TEXT.format(n=5), encoding="utf-8")  # fixed
     (out / ".d2.json.abc.tmp").write_text("{half", encoding="utf-8")  # left by a kill
     seen.clear()
-    second = summarize_folder([src], out, settings=_rules(tmp_path))
+    second = _run([src], out, _rules(tmp_path), spy)
     assert sorted(seen) == ["d0", "d1", "d4"]
     assert [o.skipped for o in second.outcomes] == [False, False, True, True, False]
     assert not second.failed and not list(out.glob("*.tmp"))
@@ -120,7 +118,7 @@ def test_changed_failed_and_missing_documents_are_redone(
     assert batch_mod.settings_fingerprint(llm.with_(base_url="http://h/v1")) == "llm:m:all"
     monkeypatch.setattr(batch_mod, "settings_fingerprint", lambda s: "llm:other")
     seen.clear()
-    third = summarize_folder([src], out, settings=_rules(tmp_path))
+    third = _run([src], out, _rules(tmp_path), spy)
     assert not any(o.skipped for o in third.outcomes) and len(seen) == 5
 
 

@@ -12,11 +12,12 @@ So the engines differ only in *where* :func:`summarize_item` runs:
   imported only here and only when this engine is used (``pip install
   'summarizer[ray]'``).
 
-The API key travels to Ray workers inside a :class:`_Secret` (pickled with the
-task, never part of a repr, an operator name, an error or a log line).
+The API key travels to Ray workers inside the settings (a ``SecretStr``: pickled
+with the task, never part of a repr, an operator name, an error or a log line).
 
-Joining a cluster is bounded: ``SUMMARIZER_RAY_CONNECT_TIMEOUT`` seconds (default
-30) for the address to answer and ``ray.init`` to return, else a
+Joining a cluster is bounded: ``settings.ray_connect_timeout`` seconds
+(``SUMMARIZER_RAY_CONNECT_TIMEOUT``, default 30) for the address to answer and
+``ray.init`` to return, else a
 :class:`~summarizer.errors.ConfigError` naming the address. Ray's own chatter
 follows the ``summarizer`` logger's level (the CLI's ``-q``/``-v``): none with
 ``-q`` (or a library caller's default WARNING), Ray's warnings at the CLI's
@@ -37,14 +38,14 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, SummarizerError
 from ..pipeline import Extractor, as_document, open_backend, summarize_document
 from ..schema import DocumentSummary
-from ..settings import Settings
+from ..settings import Settings, env_name
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,8 @@ ENGINES: tuple[str, ...] = ("local", "ray")
 #: Most blocks a batch is cut into on Ray Data (see :func:`_run_on_ray`).
 MAX_BLOCKS = 4096
 
-#: Seconds to wait for a Ray cluster (``--ray-address``) to answer before giving up.
-CONNECT_TIMEOUT_ENV = "SUMMARIZER_RAY_CONNECT_TIMEOUT"
-DEFAULT_CONNECT_TIMEOUT = 30.0
+#: The variable that sets ``settings.ray_connect_timeout`` (named in error messages).
+CONNECT_TIMEOUT_ENV = env_name("ray_connect_timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,26 +145,6 @@ def _since(t: float) -> float:
     return time.perf_counter() - t
 
 
-class _Secret:
-    """A string that pickles as itself but never shows in a repr or str."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "***" if self._value else "''"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> tuple[type[_Secret], tuple[str]]:
-        return (_Secret, (self._value,))
-
-
 class _RaySummarizer:
     """A Ray Data actor: opens the backend once, then summarises one row at a time.
 
@@ -173,10 +153,10 @@ class _RaySummarizer:
     local engine.
     """
 
-    def __init__(self, settings: Settings, api_key: _Secret, cwd: str) -> None:
+    def __init__(self, settings: Settings, cwd: str) -> None:
         if os.path.isdir(cwd):
             os.chdir(cwd)
-        self._settings = replace(settings, api_key=api_key.reveal())
+        self._settings = settings
         self._stack = ExitStack()
         self._extractor: Extractor | None = None
 
@@ -203,7 +183,7 @@ def ray_runner(address: str | None = None, *, connect_timeout: float | None = No
             initialised in this process (a test, a notebook) it is used as it
             is and left running.
         connect_timeout: most seconds to wait for ``address`` to answer and for
-            Ray to connect; default ``$SUMMARIZER_RAY_CONNECT_TIMEOUT``, else 30.
+            Ray to connect; default ``settings.ray_connect_timeout`` of the run.
 
     The pool has up to ``settings.concurrency`` actors (one CPU each); each
     opens its own backend. Per-minute rate limits are split between them so
@@ -225,12 +205,13 @@ def ray_runner(address: str | None = None, *, connect_timeout: float | None = No
             "the ray engine needs Ray Data: pip install 'summarizer[ray]' "
             "(on every node of the cluster)"
         ) from e
-    timeout = _connect_timeout(connect_timeout)
+    if connect_timeout is not None:
+        _check_timeout(connect_timeout)
 
     def run(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
         started = False
         if not ray.is_initialized():
-            _connect(address, timeout)
+            _connect(address, connect_timeout or settings.ray_connect_timeout)
             started = True
         try:
             yield from _run_on_ray(items, settings, restarts=_joins_a_cluster(address))
@@ -241,20 +222,13 @@ def ray_runner(address: str | None = None, *, connect_timeout: float | None = No
     return run
 
 
-def _connect_timeout(given: float | None) -> float:
-    """The connect timeout: ``given``, else ``$SUMMARIZER_RAY_CONNECT_TIMEOUT``, else 30 s."""
-    raw: object = given
-    if raw is None:
-        raw = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip() or DEFAULT_CONNECT_TIMEOUT
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        value = math.nan
+def _check_timeout(value: float) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a positive, finite number of seconds."""
     if not value > 0 or math.isinf(value):
         raise ConfigError(
-            f"{CONNECT_TIMEOUT_ENV}={raw!r} is not valid: expected a positive number of seconds"
+            f"connect_timeout={value!r} is not valid: expected a positive number of seconds "
+            f"(or set {CONNECT_TIMEOUT_ENV})"
         )
-    return value
 
 
 def _joins_a_cluster(address: str | None) -> bool:
@@ -394,9 +368,7 @@ def _run_on_ray(
     if not items:
         return
     actors = max(1, min(settings.concurrency, len(items)))
-    worker_settings = replace(
-        settings,
-        api_key="",
+    worker_settings = settings.with_(
         requests_per_minute=_share(settings.requests_per_minute, actors),
         tokens_per_minute=_share(settings.tokens_per_minute, actors),
     )
@@ -421,7 +393,6 @@ def _run_on_ray(
             actor_class,
             fn_constructor_kwargs={
                 "settings": worker_settings,
-                "api_key": _Secret(settings.api_key),
                 "cwd": os.getcwd(),
             },
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors),

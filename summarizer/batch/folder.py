@@ -34,6 +34,7 @@ and the report are written here, by the same code.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -237,6 +238,7 @@ def summarize_folder(
     engine: str = "local",
     ray_address: str | None = None,
     runner: Runner | None = None,
+    extractor: Callable[[], Extractor] | None = None,
 ) -> BatchResult:
     """Summarise every document under ``paths`` into ``out_dir``, resuming a previous run.
 
@@ -259,6 +261,10 @@ def summarize_folder(
         ray_address: the Ray cluster for ``engine="ray"`` (``auto``,
             ``ray://host:10001``); default: a local Ray instance.
         runner: run the work items with this instead of ``engine`` (tests, other engines).
+        extractor: with the local engine, returns the (opened) backend to use — a
+            :class:`summarizer.Summarizer` session's; called only when some
+            document needs it. Default: the backend of ``settings``, opened for
+            this batch and closed after it.
 
     Returns:
         The :class:`BatchResult` (totals; failed documents are in it, not raised).
@@ -267,7 +273,7 @@ def summarize_folder(
         ConfigError: an unknown engine, or ``ray_address`` without ``engine="ray"``.
     """
     if runner is None:
-        runner = _runner_for(engine, ray_address)
+        runner = _runner_for(engine, ray_address, extractor)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_files(out)
@@ -371,18 +377,25 @@ def _counts(summary: DocumentSummary) -> dict[str, int]:
     }
 
 
-def _runner_for(engine: str, ray_address: str | None) -> Runner:
-    """The runner of a named engine."""
+def _runner_for(
+    engine: str, ray_address: str | None, extractor: Callable[[], Extractor] | None = None
+) -> Runner:
+    """The runner of a named engine (the local one with the given backend, if any)."""
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {ENGINES}")
     if engine == "ray":
         return ray_runner(ray_address)
     if ray_address:
         raise ConfigError("a Ray address needs the ray engine (--engine ray)")
-    return _local_runner
+    return functools.partial(_local_runner, extractor=extractor)
 
 
-def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[WorkResult]:
+def _local_runner(
+    items: Sequence[WorkItem],
+    settings: Settings,
+    *,
+    extractor: Callable[[], Extractor] | None = None,
+) -> Iterator[WorkResult]:
     """The local engine: threads sharing one lazily opened backend.
 
     With the model backend the client holds requests in flight to
@@ -390,7 +403,8 @@ def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[Wor
     are read, parsed and made into requests meanwhile, and finished ones are
     validated and written after their slot is free again, so a freed slot is
     taken at once instead of after the next document's preparation. The rules
-    backend runs ``concurrency`` documents at a time.
+    backend runs ``concurrency`` documents at a time. ``extractor``: the backend
+    to use (a session's); default: one opened here on first use, closed at the end.
 
     Documents are submitted as earlier ones finish, at most twice the workers
     ahead, and a result is dropped once yielded: what the runner holds does not
@@ -402,13 +416,13 @@ def _local_runner(items: Sequence[WorkItem], settings: Settings) -> Iterator[Wor
         workers += max(1, settings.concurrency // 2)
     window = 2 * workers  # submitted and not yet handed over: the memory a batch holds
     with ExitStack() as stack:
-        backend = _LazyBackend(settings, stack)  # closed after the pool has drained
+        get = extractor or _LazyBackend(settings, stack).get  # closed after the pool drained
         with ThreadPoolExecutor(max_workers=workers) as pool:
             todo = iter(items)
             running: set[Future[WorkResult]] = set()
             while True:
                 for item in islice(todo, window - len(running)):
-                    running.add(pool.submit(summarize_item, item, settings, backend.get))
+                    running.add(pool.submit(summarize_item, item, settings, get))
                 if not running:
                     return
                 finished, running = wait(running, return_when=FIRST_COMPLETED)

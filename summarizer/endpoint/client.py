@@ -81,12 +81,13 @@ import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from ..errors import ConfigError, ModelError
-from ..schema import Usage
+from ..errors import ConfigError, ModelCallError
+from ..schema import ModelCallKind, Usage
 from ..settings import Settings
 from .modes import is_local_url, resolve_mode, response_format
 from .ratelimit import RateLimiter
 from .redaction import exception_chain, redact, safe_cause, scrub
+from .resolved import ResolvedEndpoint, configured_endpoint
 from .tokens import count_tokens, estimate_tokens, tokenizer_name
 from .transport import (
     RetryPolicy,
@@ -121,33 +122,6 @@ __all__ = [  # token counting lives in tokens.py; re-exported here for callers o
 M = TypeVar("M", bound=BaseModel)
 
 NO_KEY = "sk-no-key"  # placeholder: the SDK refuses an empty key, local servers ignore it
-
-
-class ModelCallError(ModelError):
-    """A structured call failed; carries what it cost and why.
-
-    Attributes:
-        usage: tokens, calls and seconds spent on every attempt.
-        reasons: the last validation errors (or the transport/HTTP failure).
-        kind: ``validation`` | ``truncated`` | ``transport`` | ``status`` | ``response``.
-        last_raw: text of the model's last answer (JSON content or tool-call
-            arguments), e.g. to read it leniently; None if no answer arrived.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        usage: Usage,
-        reasons: list[str],
-        kind: str,
-        last_raw: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.usage = usage
-        self.reasons = reasons
-        self.kind = kind
-        self.last_raw = last_raw
 
 
 class _Cached(Protocol):
@@ -225,40 +199,38 @@ class LLMClient:
         self,
         settings: Settings,
         *,
+        endpoint: ResolvedEndpoint | None = None,
         cache: AnswerCache | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Build the SDK client and pick the mode.
+        """Build the SDK client for ``endpoint``.
 
         Args:
-            settings: ``base_url``, ``api_key``, ``model``, ``mode``, ``timeout``,
-                ``max_retries``, ``reasks``, ``temperature``, ``max_output_tokens``.
+            settings: ``timeout``, ``max_retries``, ``reasks``, ``temperature``,
+                ``max_output_tokens``, ``concurrency`` and the rate limits.
+            endpoint: what to talk to (URL, model, mode, key); default: the one
+                ``settings.base_url`` names (:func:`configured_endpoint`).
             cache: response cache consulted before any HTTP call (None: no cache).
             retry: transport backoff, time budget and attempt cap; defaults to
                 :class:`~summarizer.endpoint.transport.RetryPolicy` (120 s of retrying).
             sleep: how to wait between transport attempts (tests may speed it up).
 
         Raises:
-            ConfigError: no ``base_url`` (start the local server first) or no ``model``.
+            ConfigError: no ``endpoint`` and no ``base_url`` or ``model`` in the settings.
         """
-        if not settings.base_url:
-            raise ConfigError(
-                "no model endpoint: set SUMMARIZER_BASE_URL, or start the embedded server "
-                "with summarizer.endpoint.localmodel.local_endpoint(settings)"
-            )
-        if not settings.model:
-            raise ConfigError("no model name: set SUMMARIZER_MODEL (e.g. the server's model id)")
+        self.endpoint = endpoint if endpoint is not None else configured_endpoint(settings)
         self.settings = settings
-        self.mode = resolve_mode(settings)
-        self._llama_cpp_dialect = is_local_url(settings.base_url)
+        self.model = self.endpoint.model
+        self.mode = self.endpoint.mode
+        self._llama_cpp_dialect = self.endpoint.local
         self.cache = cache
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._secret = settings.api_key
+        self._secret = self.endpoint.api_key.get_secret_value()
         self._openai = openai.OpenAI(
-            base_url=settings.base_url,
-            api_key=settings.api_key or NO_KEY,
+            base_url=self.endpoint.url,
+            api_key=self._secret or NO_KEY,
             timeout=settings.timeout,
             max_retries=0,
         )
@@ -272,8 +244,8 @@ class LLMClient:
         )
 
     def __repr__(self) -> str:
-        s = self.settings
-        return f"LLMClient(base_url={s.base_url!r}, model={s.model!r}, mode={self.mode.value!r})"
+        url = self.endpoint.url
+        return f"LLMClient(base_url={url!r}, model={self.model!r}, mode={self.mode.value!r})"
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -342,7 +314,7 @@ class LLMClient:
             sleep=lambda _s: None,
         )
         kwargs: dict[str, Any] = {
-            "model": self.settings.model,
+            "model": self.model,
             "messages": copy.deepcopy([dict(m) for m in messages]),
             "temperature": self.settings.temperature,
             "max_tokens": max_tokens,
@@ -363,7 +335,7 @@ class LLMClient:
         # caller's own class (already validated: no second validation run)
         obj = response_model.model_construct(_fields_set=answer.model_fields_set, **dict(answer))
         if self.cache is not None:
-            self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.settings.model)
+            self.cache.put(key, obj.model_dump_json(), meter.usage, model=self.model)
         return obj, meter.usage
 
     def cache_key(
@@ -376,7 +348,7 @@ class LLMClient:
         """Cache key of a call: SHA-256 of model, mode, sampling, schema, messages, ``extra``."""
         parts = dict(
             cache_format=CACHE_FORMAT,
-            model=self.settings.model,
+            model=self.model,
             mode=self.mode.value,
             temperature=self.settings.temperature,
             max_tokens=max_tokens,
@@ -437,11 +409,12 @@ class LLMClient:
         )  # fmt: skip
 
     def _failure(self, exc: Exception, meter: _Meter) -> ModelCallError:
-        endpoint = f"{self.settings.model} at {self.settings.base_url}"
+        endpoint = f"{self.model} at {self.endpoint.url}"
         chain = exception_chain(exc)
         api_error = next((e for e in chain if isinstance(e, openai.APIError)), None)
         if api_error is not None:  # instructor >= 1.4 wraps it; older versions do not
             reason = describe(api_error, self._secret)
+            kind: ModelCallKind
             if is_retryable(api_error):
                 kind = "transport"
                 reason = f"{reason} ({meter.transport.gave_up or 'gave up'})"

@@ -40,6 +40,7 @@ from .modelfiles import KNOWN_MODELS as KNOWN_MODELS
 from .modelfiles import KnownModel as KnownModel
 from .modelfiles import assemble_model as assemble_model
 from .modelfiles import resolve_model_path as resolve_model_path
+from .resolved import ResolvedEndpoint, configured_endpoint, embedded_endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +180,8 @@ class LocalServer:
 
     Example::
 
-        with LocalServer(resolve_model_path(settings)) as server:
-            client = LLMClient(settings.with_(base_url=server.base_url, model=server.model))
+        with local_endpoint(settings) as endpoint:  # starts a LocalServer
+            client = LLMClient(settings, endpoint=endpoint)
 
     On Linux the server gets SIGTERM when the process that started it dies, even
     by SIGKILL (``PR_SET_PDEATHSIG``); the kernel ties this to the starting
@@ -349,23 +350,33 @@ class LocalServer:
 
 
 @contextlib.contextmanager
-def local_endpoint(settings: Settings, **server_options: Any) -> Iterator[Settings]:
-    """Yield settings that point at a usable endpoint, starting the local server if needed.
+def local_endpoint(settings: Settings, **server_options: Any) -> Iterator[ResolvedEndpoint]:
+    """The resolved endpoint of ``settings``, starting the embedded server if needed.
 
-    With ``settings.base_url`` set this starts nothing and yields ``settings``.
-    Otherwise it resolves the local model, runs a :class:`LocalServer` for the
-    duration of the block and yields a copy with ``base_url`` and ``model`` set.
+    With ``settings.base_url`` set this starts nothing and yields
+    :func:`~summarizer.endpoint.resolved.configured_endpoint`. Otherwise it resolves
+    the local model, runs a :class:`LocalServer` for the duration of the block and
+    yields its endpoint (URL, model alias, the GGUF's own token counter, no key) —
+    the one place the embedded server's URL is handed out.
 
     Args:
         settings: current settings.
         **server_options: passed to :class:`LocalServer` (e.g. ``n_ctx``).
+
+    Raises:
+        ConfigError: no model installed, llama-cpp-python missing, or a configured
+            URL without a model name.
     """
     if settings.base_url:
-        yield settings
+        yield configured_endpoint(settings)
         return
     path = resolve_model_path(settings)
+    count = token_counter(path)  # before the server starts: fails fast without llama_cpp
     with LocalServer(path, **server_options) as server:
-        yield settings.with_(base_url=server.base_url, model=server.model, api_key="")
+        yield embedded_endpoint(
+            settings, url=server.base_url, model=server.model, count=count,
+            tokenizer=f"gguf:{path.name}",
+        )  # fmt: skip
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080) -> int:

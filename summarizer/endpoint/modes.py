@@ -44,19 +44,24 @@ _MODES = {
 }
 
 
-def resolve_mode(settings: Settings) -> instructor.Mode:
-    """The instructor mode for ``settings`` (see the module docstring's table)."""
+def resolve_mode(settings: Settings, *, url: str | None = None) -> instructor.Mode:
+    """The instructor mode for ``settings`` (see the module docstring's table).
+
+    ``url``: the endpoint actually used, when it is not ``settings.base_url`` (the
+    embedded server's).
+    """
     if settings.mode != "auto":
         return _MODES[settings.mode]
-    if not settings.base_url:
+    base_url = settings.base_url if url is None else url
+    if not base_url:
         return instructor.Mode.JSON_SCHEMA
-    parsed = urlparse(settings.base_url)
+    parsed = urlparse(base_url)
     host = (parsed.hostname or "").lower()
     if any(host == h or host.endswith("." + h) for h in TOOL_HOSTS):
         return instructor.Mode.TOOLS
     if host.endswith(".openai.azure.com"):
         return instructor.Mode.TOOLS
-    if is_local_url(settings.base_url):
+    if is_local_url(base_url):
         return instructor.Mode.JSON_SCHEMA
     return instructor.Mode.TOOLS
 

@@ -20,7 +20,7 @@ from itertools import pairwise
 from ..schema import DocumentSummary, Item
 from .dataset import Case, Dataset
 from .metrics import index_predictions, item_range, match_spans
-from .report import DocReport, EvalReport, Scores
+from .report import DocReport, EvalReport, IndicatorScores, Scores
 
 __all__ = ["render_html"]
 
@@ -113,8 +113,36 @@ def render_html(
         '<span class="tag achievement">A</span>achievement '
         '<span class="tag shortcoming">S</span>shortcoming '
         '<span class="tag plan">P</span>plan</p>\n'
-        f"{_summary_table(report)}\n{warn_html}\n" + "\n".join(sections) + "\n</body></html>\n"
+        f"{_summary_table(report)}\n{_indicator_table(report)}\n{warn_html}\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
     )
+
+
+def _indicator_table(report: EvalReport) -> str:
+    """Indicator tags vs gold, one row per document and the total ('' when none apply)."""
+    if report.totals.indicators is None:
+        return ""
+    head = ["document", "gold", "pred", "matched", "P", "R", "F1", "headline F1", "name acc"]
+    head.append("period acc")
+
+    def f(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    def row(name: str, s: IndicatorScores) -> str:
+        t = s.tags
+        cells = [name, str(t.gold), str(t.predicted), str(t.matched)]
+        cells += [f(t.precision), f(t.recall), f(t.f1), f(s.headline.f1)]
+        cells += [f(s.name_accuracy), f(s.period_accuracy)]
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    out = ['<h2>Indicator tags</h2><table class="summary" id="indicators"><tr>']
+    out += [f"<th>{h}</th>" for h in head]
+    out.append("</tr>")
+    out += [row(_e(d.doc_id), d.indicators) for d in report.documents if d.indicators]
+    out.append(row("TOTAL", report.totals.indicators))
+    out.append("</table>")
+    return "".join(out)
 
 
 def _summary_table(report: EvalReport) -> str:

@@ -38,6 +38,7 @@ from ..errors import InputError
 from ..figures import numbers
 from ..schema import CATEGORIES, DocumentSummary, Item
 from .dataset import Case, Dataset, GoldItem
+from .indicators import evaluate_indicators
 from .report import (
     Cost,
     DocReport,
@@ -197,6 +198,7 @@ def evaluate_document(case: Case, summary: DocumentSummary | None) -> DocReport:
         issuer_correct=issuer_correct,
         year_correct=year_correct,
         cost=cost,
+        indicators=evaluate_indicators(gold, pred),
         matches=[
             Match(
                 gold_index=pr.gold,

@@ -24,6 +24,7 @@ __all__ = [
     "DocReport",
     "EvalReport",
     "FigureScores",
+    "IndicatorScores",
     "Match",
     "Scores",
     "Totals",
@@ -91,6 +92,46 @@ class FigureScores(_Model):
         return FigureScores.of(self.found + other.found, self.gold + other.gold)
 
 
+class IndicatorScores(_Model):
+    """Indicator tags against the gold's ``indicators`` (see ``evaluation/indicators.py``).
+
+    ``tags`` matches a tagged figure to a gold entry on overlapping span, same
+    ``measure`` and same ``kind``; ``headline`` does the same on the entries whose
+    name has a canonical key, requiring the same key; name and period accuracy
+    are counted over the ``tags`` matches.
+    """
+
+    tags: Scores = Field(default_factory=Scores)
+    headline: Scores = Field(default_factory=Scores)
+    name_correct: int = 0
+    period_correct: int = 0
+    name_accuracy: float | None = None
+    period_accuracy: float | None = None
+
+    @classmethod
+    def of(
+        cls, tags: Scores, headline: Scores, name_correct: int, period_correct: int
+    ) -> IndicatorScores:
+        """Scores with the accuracies computed over ``tags.matched``."""
+        n = tags.matched
+        return cls(
+            tags=tags,
+            headline=headline,
+            name_correct=name_correct,
+            period_correct=period_correct,
+            name_accuracy=name_correct / n if n else None,
+            period_accuracy=period_correct / n if n else None,
+        )
+
+    def __add__(self, other: IndicatorScores) -> IndicatorScores:
+        return IndicatorScores.of(
+            self.tags + other.tags,
+            self.headline + other.headline,
+            self.name_correct + other.name_correct,
+            self.period_correct + other.period_correct,
+        )
+
+
 class UngroundedFigure(_Model):
     """A predicted figure whose value is not stated in its item's evidence."""
 
@@ -155,6 +196,9 @@ class DocReport(_Model):
     issuer_correct: bool | None = None
     year_correct: bool | None = None
     cost: Cost = Field(default_factory=Cost)
+    indicators: IndicatorScores | None = Field(
+        default=None, description="Indicator tags vs gold; None when the gold has none."
+    )
     matches: list[Match] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
@@ -174,6 +218,7 @@ class Totals(_Model):
     year_correct: int = 0
     year_total: int = 0
     cost: Cost = Field(default_factory=Cost)
+    indicators: IndicatorScores | None = None
 
     @classmethod
     def of(cls, docs: Iterable[DocReport]) -> Totals:
@@ -196,6 +241,8 @@ class Totals(_Model):
             if d.year_correct is not None:
                 t.year_total += 1
                 t.year_correct += d.year_correct
+            if d.indicators is not None:
+                t.indicators = d.indicators + t.indicators if t.indicators else d.indicators
         t.categories = {c: s for c, s in cats.items() if s.applicable}
         return t
 
@@ -269,6 +316,9 @@ def tracked_metrics(report: EvalReport) -> dict[str, float | None]:
     out["loc-F1"] = t.localisation.f1
     out["figure recall"] = t.figures.recall
     out["ungrounded"] = float(t.ungrounded)
+    if t.indicators is not None:
+        out["indicator F1"] = t.indicators.tags.f1
+        out["headline F1"] = t.indicators.headline.f1
     return out
 
 
@@ -289,7 +339,7 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
         The comparison; ``comparison.regressions`` is empty when nothing got worse.
     """
     cur, base = tracked_metrics(report), tracked_metrics(baseline)
-    deltas = {k: _delta(cur[k], base[k]) for k in cur}
+    deltas = {k: _delta(cur[k], base.get(k)) for k in cur}  # a metric new since the baseline: None
     regressions: list[str] = []
     for name, delta in deltas.items():
         if name == "ungrounded" or delta is None:
@@ -317,7 +367,9 @@ def compare(report: EvalReport, baseline: EvalReport, tolerance: float = 0.01) -
             f"documents differ: only in this run {only_cur}, only in the baseline {only_base}"
         )
     for name in cur:
-        if (cur[name] is None) != (base[name] is None):
+        if name not in base:
+            warnings.append(f"{name} is not in the baseline; not compared (regenerate it)")
+        elif (cur[name] is None) != (base[name] is None):
             warnings.append(f"{name} is not applicable in one of the reports; not compared")
     documents = {
         doc_id: _delta(d.items.f1, base_docs[doc_id].items.f1)
@@ -378,6 +430,32 @@ def _cat_row(name: str, s: Scores) -> list[str]:
     return [name, *counts, _f(s.precision), _f(s.recall), _f(s.f1)]
 
 
+_IND_HEAD = [
+    *("doc", "gold", "pred", "match", "P", "R", "F1"),
+    *("head-gold", "head-pred", "head-F1", "name-acc", "period-acc"),
+]
+
+
+def _indicator_row(name: str, s: IndicatorScores) -> list[str]:
+    t, h = s.tags, s.headline
+    return [
+        name,
+        *map(str, (t.gold, t.predicted, t.matched)),
+        *map(_f, (t.precision, t.recall, t.f1)),
+        *map(str, (h.gold, h.predicted)),
+        *map(_f, (h.f1, s.name_accuracy, s.period_accuracy)),
+    ]
+
+
+def _indicator_rows(report: EvalReport) -> list[list[str]]:
+    """One row per document with indicator scores, then the total; [] when none apply."""
+    t = report.totals.indicators
+    if t is None:
+        return []
+    rows = [_indicator_row(d.doc_id, d.indicators) for d in report.documents if d.indicators]
+    return [*rows, _indicator_row(f"TOTAL ({len(rows)} docs)", t)]
+
+
 def _render(report: EvalReport, *, markdown: bool) -> str:
     t = report.totals
     rows = [
@@ -406,9 +484,12 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
     cats.append(_cat_row("(any, loc)", t.localisation))
     ungrounded = [u for d in report.documents for u in d.ungrounded]
     warnings = report.all_warnings()
+    ind_rows = _indicator_rows(report)
     if markdown:
         parts = [f"# Eval report: {report.dataset}", "", _md_table(_DOC_HEAD, [*rows, total])]
         parts += ["", "## Items by category (all documents)", "", _md_table(_CAT_HEAD, cats)]
+        if ind_rows:
+            parts += ["", "## Indicator tags", "", _md_table(_IND_HEAD, ind_rows)]
         if ungrounded:
             parts += ["", "## Ungrounded figures", ""]
             parts += [f"- `{u.doc_id}` {u.item_id}: {u.text} ({u.value:g})" for u in ungrounded]
@@ -417,6 +498,8 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
         return "\n".join(parts) + "\n"
     parts = [f"Eval report: {report.dataset}", _text_table(_DOC_HEAD, rows, total)]
     parts += ["", _text_table(_CAT_HEAD, cats)]
+    if ind_rows:
+        parts += ["", "Indicator tags:", _text_table(_IND_HEAD, ind_rows[:-1], ind_rows[-1])]
     if ungrounded:
         parts += ["", "Ungrounded figures:"]
         parts += [f"  {u.doc_id} {u.item_id}: {u.text} ({u.value:g})" for u in ungrounded]
@@ -428,7 +511,7 @@ def _render(report: EvalReport, *, markdown: bool) -> str:
 def _render_comparison(c: Comparison, *, markdown: bool) -> str:
     head = ["metric", "baseline", "current", "delta"]
     rows = [
-        [k, _f(c.baseline[k]), _f(c.current[k]), "-" if d is None else f"{d:+.3f}"]
+        [k, _f(c.baseline.get(k)), _f(c.current.get(k)), "-" if d is None else f"{d:+.3f}"]
         for k, d in c.deltas.items()
     ]
     verdict = "no regressions" if c.ok else f"{len(c.regressions)} regressions"

@@ -21,6 +21,7 @@ from ..schema import (
     ValidationNote,
     ValidationStatus,
 )
+from ..settings import Backend, ResolvedScope
 from ..structure.sections import Unit
 
 
@@ -86,6 +87,7 @@ class ExtractResult:
     """What a backend returns for one document."""
 
     items: list[Item]
+    backend: Backend = "rules"  #: which backend produced the items
     usage: Usage = field(default_factory=Usage)
     model: str | None = None
     prompt_version: str | None = None
@@ -94,4 +96,4 @@ class ExtractResult:
     removed: list[ValidationNote] = field(default_factory=list)
     estimated_tokens: int | None = None
     calls: list[CallRecord] = field(default_factory=list)
-    model_scope: str | None = None  #: what the model was asked (``all`` / ``judgement``)
+    model_scope: ResolvedScope | None = None  #: what the model was asked

@@ -47,6 +47,11 @@ def template(name: str, language: Language) -> str:
     )
 
 
+def system_template(task: Task, language: Language) -> str:
+    """The system template of ``task`` as stored (the message sends it stripped)."""
+    return template(_SYSTEM[task], language)
+
+
 def detect_language(text: str) -> Language:
     """``zh`` when a good share of the letters are CJK, else ``en``."""
     sample = text[:4000]
@@ -93,6 +98,6 @@ def build_messages(
     """
     user = template("user", language).format(sections=render_units(chunk, language))
     return [
-        {"role": "system", "content": template(_SYSTEM[task], language).strip()},
+        {"role": "system", "content": system_template(task, language).strip()},
         {"role": "user", "content": user.strip()},
     ]

@@ -14,19 +14,30 @@ replaced by the unit's lead clause, and each change is recorded as a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from ..figures.numbers import find_figures, parse_figure, values_match
-from ..schema import Category, Item, ValidationNote
+from ..figures.indicators import INDICATOR_NAMED, INDICATOR_REJECTED
+from ..figures.numbers import Figure, find_figures, parse_figure, values_match
+from ..schema import Category, FigureOut, Item, ValidationNote
 
 UnitCategory = Literal["achievement", "shortcoming", "plan", "none"]
 SUMMARY_MAX = 80  #: characters; the prompt asks for 50 (zh) / 30 words (en)
 MIN_SHARED = 0.3  #: share of a summary's terms that must occur in its unit
+
+
+class NamedIndicator(BaseModel):
+    """A figure of the unit and the statistical indicator it gives, both copied from the unit."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    figure: str = Field(max_length=24)
+    name: str = Field(max_length=30)
 
 
 class UnitAnswer(BaseModel):
@@ -38,26 +49,144 @@ class UnitAnswer(BaseModel):
     summary: str = Field(max_length=SUMMARY_MAX)
     figures: list[Annotated[str, Field(max_length=24)]] = Field(default_factory=list, max_length=6)
     topic: str | None = Field(default=None, max_length=12)
+    indicators: list[NamedIndicator] = Field(default_factory=list, max_length=6)
 
 
-def figure_problems(unit_id: str, answer: UnitAnswer, allowed: Sequence[float]) -> list[str]:
-    """Why the figures in ``answer`` are not grounded in the unit (empty when they are)."""
+def indicator_notes(
+    unit_id: str, answer: UnitAnswer, unit_text: str, figures: Sequence[Figure]
+) -> list[ValidationNote]:
+    """The model's indicator names for the unit's figures, checked against the unit's text.
+
+    A name is kept only when it is written in the unit (a substring of its text)
+    and its figure is one of the unit's own; anything else is rejected and
+    recorded, never used.
+    """
+    notes: list[ValidationNote] = []
+    used: set[int] = set()
+    for named in answer.indicators:
+        name = named.name.strip()
+        parsed = parse_figure(named.figure)
+        fig = next(
+            (
+                f
+                for f in figures
+                if f.start not in used
+                and (
+                    f.text == named.figure.strip()
+                    or (parsed and values_match(f.value, parsed.value))
+                )
+            ),
+            None,
+        )
+        if not name or name not in unit_text or fig is None:
+            why = "is not written in" if fig is not None else "names a figure that is not in"
+            notes.append(
+                ValidationNote(
+                    code=INDICATOR_REJECTED,
+                    message=f"{unit_id}: indicator name {why} the unit; rejected",
+                    value=f"{named.figure} {name}"[:80],
+                )
+            )
+            continue
+        used.add(fig.start)
+        notes.append(
+            ValidationNote(
+                code=INDICATOR_NAMED,
+                message=f"{unit_id}: the model named the indicator of {fig.text}",
+                value=f"{fig.start}:{fig.end}:{name}",
+            )
+        )
+    return notes
+
+
+GroundingCode = Literal["not_a_figure", "ungrounded_figure", "ungrounded_summary"]
+AnswerCode = Literal[GroundingCode, "off_unit_summary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with what a model (or an item) states, as data.
+
+    Attributes:
+        code: what is wrong (the :class:`~summarizer.schema.ValidationNote` code
+            a repair records).
+        value: what was stated: the figure as written, or the summary.
+        for_model: the sentence a re-ask shows the model.
+    """
+
+    code: AnswerCode
+    value: str
+    for_model: str = ""
+
+
+def _allowed(value: float, allowed: Sequence[float]) -> bool:
+    """Whether a stated figure value is one of the values found in the source."""
+    return any(values_match(value, v) for v in allowed)
+
+
+def grounding_problems(
+    allowed: Sequence[float],
+    *,
+    figures: Iterable[str | FigureOut] = (),
+    summary: str = "",
+    unit_id: str = "",
+) -> list[Problem]:
+    """The one grounding check: stated figures and summary figures not in ``allowed``.
+
+    Used by the answer validator (what the model reads on a re-ask), by
+    :func:`repair` and by the final check of every item (:func:`ungrounded_figures`).
+
+    Args:
+        allowed: the values of the figures found in the cited source text.
+        figures: figures as the model wrote them (parsed here), or figures of an
+            item (their values already normalised).
+        summary: a summary whose own figures must be allowed too.
+        unit_id: names the unit in the messages for the model.
+    """
     problems = []
-    for raw in answer.figures:
-        parsed = parse_figure(raw)
-        if parsed is None:
-            problems.append(f"{unit_id}: '{raw}' in figures is not a number; list only numbers")
-        elif not any(values_match(parsed.value, v) for v in allowed):
+    for raw in figures:
+        if isinstance(raw, FigureOut):
+            text, value = raw.text, raw.value
+        else:
+            parsed = parse_figure(raw)
+            if parsed is None:
+                problems.append(
+                    Problem("not_a_figure", raw, f"{unit_id}: '{raw}' in figures is not a "
+                            "number; list only numbers")
+                )  # fmt: skip
+                continue
+            text, value = raw, parsed.value
+        if not _allowed(value, allowed):
             problems.append(
-                f"{unit_id}: figure '{raw}' is not in the text of {unit_id}; "
-                f"use only figures written in {unit_id}, or none"
-            )
-    for f in find_figures(answer.summary):
-        if not any(values_match(f.value, v) for v in allowed):
+                Problem("ungrounded_figure", text, f"{unit_id}: figure '{text}' is not in the "
+                        f"text of {unit_id}; use only figures written in {unit_id}, or none")
+            )  # fmt: skip
+    for f in find_figures(summary):
+        if not _allowed(f.value, allowed):
             problems.append(
-                f"{unit_id}: the summary states '{f.text}', which is not in the text of "
-                f"{unit_id}; use only figures written in {unit_id}"
-            )
+                Problem("ungrounded_summary", f.text, f"{unit_id}: the summary states "
+                        f"'{f.text}', which is not in the text of {unit_id}; use only figures "
+                        f"written in {unit_id}")
+            )  # fmt: skip
+    return problems
+
+
+def answer_problems(
+    unit_id: str, answer: UnitAnswer, allowed: Sequence[float], unit_text: str | None = None
+) -> list[Problem]:
+    """Everything wrong with one unit's answer: ungrounded figures, and a summary off its unit.
+
+    The relevance of the summary is checked only for answers that say the unit
+    states something (a ``none`` answer describes nothing), by the validator and
+    by :func:`repair` alike.
+    """
+    problems = grounding_problems(
+        allowed, figures=answer.figures, summary=answer.summary, unit_id=unit_id
+    )
+    if unit_text is not None and answer.category != "none":
+        why = relevance_problem(unit_id, answer.summary, unit_text)
+        if why:
+            problems.append(Problem("off_unit_summary", answer.summary, why))
     return problems
 
 
@@ -105,11 +234,8 @@ class ChunkAnswerBase(BaseModel):
         texts: Mapping[str, str] = ctx.get("texts", {})
         problems: list[str] = []
         for unit_id, answer in self.answers().items():
-            problems += figure_problems(unit_id, answer, figures.get(unit_id, ()))
-            if unit_id in texts and answer.category != "none":
-                why = relevance_problem(unit_id, answer.summary, texts[unit_id])
-                if why:
-                    problems.append(why)
+            found = answer_problems(unit_id, answer, figures.get(unit_id, ()), texts.get(unit_id))
+            problems += [p.for_model for p in found]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -182,30 +308,23 @@ def repair(
 ) -> tuple[UnitAnswer, list[ValidationNote]]:
     """Drop ungrounded figures; replace a summary that states one or is off its unit.
 
-    Returns the repaired answer and a note for every change.
+    The problems are the validator's (:func:`answer_problems`). Returns the
+    repaired answer and a note for every change.
     """
-    notes: list[ValidationNote] = []
-    kept = []
-    for raw in answer.figures:
-        parsed = parse_figure(raw)
-        if parsed is not None and any(values_match(parsed.value, v) for v in allowed):
-            kept.append(raw)
-        elif parsed is None:
-            notes.append(
-                ValidationNote(code="not_a_figure", message="not a number; removed", value=raw)
-            )
-        else:
-            notes.append(
-                ValidationNote(
-                    code="ungrounded_figure",
-                    message=f"figure not found in {unit_id}; removed",
-                    value=raw,
-                )
-            )
-    summary = answer.summary
-    bad = [
-        f.text for f in find_figures(summary) if not any(values_match(f.value, v) for v in allowed)
+    problems = answer_problems(unit_id, answer, allowed, unit_text)
+    removed = {
+        "not_a_figure": "not a number; removed",
+        "ungrounded_figure": f"figure not found in {unit_id}; removed",
+    }
+    notes = [
+        ValidationNote(code=p.code, message=removed[p.code], value=p.value)
+        for p in problems
+        if p.code in removed
     ]
+    dropped = {p.value for p in problems if p.code in removed}
+    kept = [raw for raw in answer.figures if raw not in dropped]
+    summary = answer.summary
+    bad = [p.value for p in problems if p.code == "ungrounded_summary"]
     if bad:
         notes.append(
             ValidationNote(
@@ -215,7 +334,7 @@ def repair(
             )
         )
         summary = fallback_summary
-    elif unit_text is not None and relevance_problem(unit_id, summary, unit_text):
+    elif any(p.code == "off_unit_summary" for p in problems):
         notes.append(
             ValidationNote(
                 code="off_unit_summary",
@@ -246,10 +365,4 @@ def instruction_like(text: str) -> str | None:
 def ungrounded_figures(item: Item) -> list[str]:
     """Figures an item states (figure list or summary) that its evidence does not contain."""
     values = [f.value for span in item.evidence for f in find_figures(span.text)]
-    bad = [f.text for f in item.figures if not any(values_match(f.value, v) for v in values)]
-    bad += [
-        f.text
-        for f in find_figures(item.summary)
-        if not any(values_match(f.value, v) for v in values)
-    ]
-    return bad
+    return [p.value for p in grounding_problems(values, figures=item.figures, summary=item.summary)]

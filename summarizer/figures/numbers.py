@@ -99,12 +99,18 @@ UNITS: tuple[str, ...] = (
     "种", "类", "门", "条", "块", "台", "台套", "辆", "车次", "艘", "艘次", "架", "架次", "套",
     "座", "列", "栋", "幢", "间", "处", "张", "份", "本", "册", "篇", "部", "卷", "株", "棵", "头",
     "只", "匹", "羽", "眼", "根", "片", "节", "盏", "轮", "趟", "例", "剂", "剂次", "针", "款",
-    "支", "队", "组", "班次",
+    "支", "队", "组", "班次", "农户", "群",
+    # places counted (Arabic numerals only: 4县, 59国)
+    "县", "省", "国",
+    # energy and computing (ASCII; never followed by another letter)
+    "GWh", "MWh", "kWh", "TWh", "GW", "MW", "kW", "Eflops", "EFLOPS", "PFlops", "P",
 )
 
 #: Measure words that follow Arabic digits only: after a Chinese numeral they
 #: usually name a concept (``四类风险``) or a place (``三门峡``).
-_ARABIC_ONLY_UNITS = frozenset({"类", "门", "期", "列"})
+_ARABIC_ONLY_UNITS = frozenset({"类", "门", "期", "列", "县", "省", "国", "群", "P"})
+#: Measure words after which a postposed ``一`` counts (``建提水泵站一座。``).
+_COUNTED_ONE_UNITS = frozenset({"座", "处", "所", "个", "台", "辆", "条", "套", "家", "项", "门"})
 
 #: Qualifiers recognised before the number, between number and unit, after the unit.
 QUALIFIERS: dict[str, tuple[str, ...]] = {
@@ -153,10 +159,19 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 _UNIT = _alternation(UNITS)
 _PER = _alternation((*UNITS, "年", "月", "日", "人", "平方米"))
+#: Digits split by PDF extraction (``36.5 9亿元``): one ASCII space inside a number
+#: that a multiplier or a unit follows; never after a year (``2019 10条``).
+_SPLIT_ARABIC = (
+    rf"(?!(?:19|20)[0-9]{{2}}\x20)[0-9]{{1,4}}(?:\.[0-9]+)?\x20[0-9]{{1,3}}(?:\.[0-9]+)?"
+    rf"(?![0-9.])(?=\x20?(?:{_MULT}|{_UNIT}))"
+)
+#: An Arabic fraction (``1/3``): not a date (``2019/12/01``) nor a unit (``元/吨``).
+_FRACTION = r"(?<![0-9/.])(?P<anum>[0-9]{1,3})/(?P<aden>[0-9]{1,3})(?![0-9/]|\s?[年月日号])"
 _FIGURE_RE = re.compile(
     rf"(?P<pre>{_alternation(QUALIFIERS['before'])})?{_SP}"
     rf"(?:(?P<den>百|千|[一二三四五六七八九十]+)分之(?P<fnum>{_CN_RUN}|{_ARABIC})"
-    rf"|(?P<ar>{_ARABIC})(?:(?P<dash>[-－—–~～至到])(?P<ar2>{_ARABIC}))?(?:{_SP}(?P<mult>{_MULT}))?"
+    rf"|{_FRACTION}"
+    rf"|(?P<ar>{_SPLIT_ARABIC}|{_ARABIC})(?:(?P<dash>[-－—–~～至到])(?P<ar2>{_ARABIC}))?(?:{_SP}(?P<mult>{_MULT}))?"
     rf"|(?P<cn>{_CN_RUN}))"
     rf"(?:{_SP}(?P<q1>余|多)(?P<mult2>万亿|亿|万)?)?"
     rf"(?:{_SP}(?P<unit>(?:{_UNIT})(?:/(?:{_PER}))?))?"
@@ -185,6 +200,7 @@ _NAMED_MARGIN = 82
 _SESSION_RE = re.compile("会议|全会")
 _YEAR_RE = re.compile("(?:19|20)[0-9]{2}")
 _NEAR = 12
+_HALF_RE = re.compile(r"^(?P<pre>将近|接近|近|超过|超|逾|过)?一半(?P<q>以上|左右|以下)?$")
 
 
 @lru_cache(maxsize=4096)
@@ -214,7 +230,7 @@ def _cn_to_decimal(run: str) -> Decimal | None:
 
 def _arabic_to_decimal(digits: str) -> Decimal | None:
     try:
-        return Decimal(digits.translate(_FULLWIDTH).replace(",", ""))
+        return Decimal(digits.translate(_FULLWIDTH).replace(",", "").replace(" ", ""))
     except InvalidOperation:
         return None
 
@@ -228,6 +244,11 @@ def _mult_value(mult: str | None) -> int:
 
 def _number_value(m: re.Match[str]) -> Decimal | None:
     """The value of a regex match, multipliers applied; None if it is no number."""
+    if m["aden"]:
+        anum, aden = _arabic_to_decimal(m["anum"]), _arabic_to_decimal(m["aden"])
+        if anum is None or not aden:
+            return None
+        return anum / aden
     if m["den"]:
         den = _cn_to_decimal(m["den"])
         fnum = m["fnum"]
@@ -253,7 +274,7 @@ def normalise_value(text: str) -> float | None:
         ``text`` does not start with a number.
     """
     m = _FIGURE_RE.match(text.strip())
-    if m is None or not (m["ar"] or m["cn"] or m["den"]):
+    if m is None or not (m["ar"] or m["cn"] or m["den"] or m["aden"]):
         return None
     value = _number_value(m)
     return None if value is None else float(value)
@@ -271,9 +292,12 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
         return True  # a time: 16时38分, 3点30分
     cn = m["cn"]
     if cn:
-        if before in _APPROX_BEFORE_CN or unit in _ARABIC_ONLY_UNITS:
+        counted = unit in _COUNTED_ONE_UNITS and (
+            bool(m["post"]) or text[m.end() : m.end() + 1] in ("。", "；", ";", "，", ",", "")
+        )  # a postposed count: 建提水泵站一座。 / 掌握一门以上技能
+        if before in _APPROX_BEFORE_CN or (unit in _ARABIC_ONLY_UNITS and not counted):
             return True
-        if cn in ("一", "壹") and unit not in ("倍", "番"):
+        if cn in ("一", "壹") and unit not in ("倍", "番") and not counted:
             return True
         if cn in ("二", "零", "〇") or (cn == "十" and unit == "分"):
             return True
@@ -282,8 +306,8 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
     if before == "前" and unit in ("名", "位"):
         return True  # a rank: 前10名
     after = text[m.end() : m.end() + _NEAR]
-    if unit == "位" and after.startswith("数"):
-        return True  # 两位数: digits, not people
+    if unit.isascii() and after[:1].isascii() and after[:1].isalpha():
+        return True  # part of a code or a word: 5G, 24000Pa
     # ordinals: 三次产业, 十三次党代会, 十五届四次、五次全会
     return unit == "次" and (
         after.startswith(("产业", "党代会", "代表大会"))
@@ -293,7 +317,7 @@ def _reject(text: str, m: re.Match[str], fig_start: int, unit: str) -> bool:
 
 def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     """Turn a regex match into a Figure, or None when it is not one."""
-    if not (m["ar"] or m["cn"] or m["den"]):
+    if not (m["ar"] or m["cn"] or m["den"] or m["aden"]):
         return None
     if m["cn"] and m["cn"][0] in "百千万亿" and not m["q1"]:
         return None  # 千家万户, 百万人口: a bare multiplier needs 余/多 to count (百余场)
@@ -305,10 +329,10 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     if pre and start > 0 and text[start - 1] in _PREFIX_BLOCKERS.get(pre, ""):
         pre = ""
     if not pre:
-        start = m.start("den") if m["den"] else m.start("ar") if m["ar"] else m.start("cn")
+        start = next(m.start(g) for g in ("den", "anum", "ar", "cn") if m[g])
     if strict:
         bare_ok = _BARE_OK_RE.search(m.group()) and not text.startswith("级", m.end())
-        if not (unit or m["den"] or bare_ok):
+        if not (unit or m["den"] or m["aden"] or bare_ok):
             return None  # no unit: a date, a marker, a code; 17万 still counts
         if _reject(text, m, start, unit):
             return None
@@ -325,6 +349,8 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     unit = unit.replace("％", "%")
     qualifiers = [q for q in (pre, m["dash"], m["q1"], m["post"]) if q]
     end = m.end()
+    if unit == "位" and text.startswith("数", end) and not m["post"]:
+        unit, end = "位数", end + 1  # 两位数增长: a threshold of digits, not people
     return Figure(text[start:end], start, end, float(value), unit, "+".join(qualifiers))
 
 
@@ -357,7 +383,10 @@ def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figu
         fig = _build(text, m, strict=True)
         if fig is not None and named.find(1, fig.start - lo, fig.end - lo) < 0:
             figures.append(fig)
-    return figures
+    from .conventions import convention_figures  # it builds on this module
+
+    extra = convention_figures(text, start, stop, figures)
+    return [f for f in extra if named.find(1, f.start - lo, f.end - lo) < 0]
 
 
 def parse_figure(text: str) -> Figure | None:
@@ -373,6 +402,9 @@ def parse_figure(text: str) -> Figure | None:
     Returns:
         A Figure spanning the whole of ``text`` (``start=0, end=len(text)``), or None.
     """
+    half = _HALF_RE.search(text)
+    if half is not None:  # 一半以上: fifty per cent
+        return Figure(text, 0, len(text), 50.0, "%", half.group("q") or "")
     first: Figure | None = None
     for m in _FIGURE_RE.finditer(text):
         fig = _build(text, m, strict=False)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from summarizer.errors import InputError
 
+from .furniture import find_exclusions
 from .furniture import find_furniture as find_furniture
 from .furniture import is_furniture_line as is_furniture_line
 
@@ -52,6 +53,13 @@ class Document:
     encoding: str | None = None
     #: Sorted, non-overlapping (start, end) ranges of page furniture.
     excluded: tuple[tuple[int, int], ...] = field(default=())
+    #: Why each range of ``excluded`` is excluded ('furniture', 'appendix', 'table');
+    #: empty when not known (every range then counts as furniture).
+    excluded_reasons: tuple[str, ...] = field(default=())
+
+    def exclusion_reason(self, k: int) -> str:
+        """The reason the ``k``-th excluded range is excluded."""
+        return self.excluded_reasons[k] if k < len(self.excluded_reasons) else "furniture"
 
     def is_excluded(self, start: int, end: int) -> bool:
         """True when [start, end) lies entirely inside an excluded range."""
@@ -199,13 +207,15 @@ def _make_document(
             f"{source}: no text to summarize (empty or whitespace only). "
             "Check the file; a scanned PDF needs OCR first."
         )
+    excluded, reasons = find_exclusions(text)
     return Document(
         doc_id=doc_id,
         text=text,
         source_path=source_path,
         format=fmt,
         encoding=encoding,
-        excluded=find_furniture(text),
+        excluded=excluded,
+        excluded_reasons=reasons,
     )
 
 

@@ -17,6 +17,11 @@ Issuer
     ``我代表X向大会…``, where a bare ``省/市/县人民政府`` is qualified by the
     place named elsewhere (``在甘肃省十四届人民代表大会``, ``天津市市长``);
     last, an issuer line in the signature. ``None`` when no place is named.
+    For a government work report the place of the 人民代表大会 session it was
+    delivered at (``2023年2月12日在米易县第十九届人民代表大会第三次会议上``) wins,
+    then an aggregator's header title (``保定市满城区2021年政府工作报告``); the
+    place must follow a word that ends the text before it, so ``提高唐县…`` is
+    never 高唐县.
 
 Year (the year the report is *about*, not the year it was published)
     Ordinary annual reports: the year in the title (``2019年度`` -> 2019), then
@@ -27,7 +32,10 @@ Year (the year the report is *about*, not the year it was published)
     the report was delivered: a ``2024年工作回顾`` heading, ``刚刚过去的2024年``,
     a plan heading ``2025年工作安排`` minus one, the title's year minus one, or
     the delivery date's year minus one (a 2026 report reviews 2025; a report on
-    the past five years is about the last of them).
+    the past five years is about the last of them). A report is never about the
+    year it was delivered in: when the session line, a date under the title or
+    the header title says it was delivered in D and the year found is missing
+    or not before D, the year is D - 1.
 """
 
 from __future__ import annotations
@@ -64,6 +72,15 @@ _PLACE_PATTERNS = (
     re.compile(rf"(?:^|年)({_PLACE})(?:人民)?政府工作报告", re.M),
 )
 _REVIEW_HEADING_RE = re.compile(rf"{_YEAR}(?:和.{{0,12}})?(?:工作|各项工作)?回顾")
+#: A review heading with a qualifier before 回顾: ``2021年经济工作回顾``, ``2021年政府工作回顾``.
+_QUALIFIED_REVIEW_RE = re.compile(
+    rf"^[一二三四五六七八九十\d]*[、.．]?\s*{_YEAR}[^\n，。；]{{1,8}}?回顾$"
+)
+#: The delivery line: ``——2022年1月27日在安国市第八届人民代表大会第二次会议上``.
+_MEETING_DATE_RE = re.compile(
+    rf"{_YEAR}\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日\s*在[^\n。]{0,40}?(?:人民代表大会|代表大会|会议)"
+)
 _JUST_PAST_RE = re.compile(rf"刚刚过去的\s*{_YEAR}")
 _PLAN_RE = re.compile(
     rf"{_YEAR}\s*(?:政府)?(?:的)?(?:主要任务|工作安排|工作任务|工作提出|工作总体要求|工作的总体要求)"
@@ -115,7 +132,66 @@ def guess_metadata(doc: Document) -> DocMeta:
     if issuer is None:
         issuer = _issuer_from_signature(text)
     year = _gov_report_year(text, title) if gov else _annual_report_year(text, title)
+    top = text[:_HEAD_CHARS]
+    if gov or _GOV_REPORT_RE.search(top) or _SESSION_RE.search(top):
+        issuer, year = _session_metadata(text, issuer, year)
     return DocMeta(title=title, issuer=issuer, year=year)
+
+
+# ------------------------------------------------------- the session a report was delivered at
+
+#: ``（2023年2月12日在米易县第十九届人民代表大会第三次会议上）``, ``在2月5日召开的保定市满城区
+#: 第二届人民代表大会``, ``2019年1月29日保定市徐水区第二届人民代表大会``: the place (and the
+#: date, when written) of the 人民代表大会 session. The place must follow a word that ends the
+#: text before it (在, 日, 召开的, a bracket, a line start), so that ``提高唐县…`` never
+#: reads as 高唐县 and ``米易县`` never as 易县.
+_SESSION_RE = re.compile(
+    rf"(?:{_YEAR}\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)?\s*(?:在|日|召开的|[（(—\s]|^)\s*"
+    rf"(?P<place>(?![在于召])(?:[\u4e00-\u9fff]{{2,8}}?(?:省|自治区|市|州|盟))?"
+    rf"[\u4e00-\u9fff]{{1,8}}?(?:自治县|县|区|市|旗))"
+    r"第?[一二三四五六七八九十百零〇\d]+届人民代表大会",
+    re.M,
+)
+#: ``政府工作报告（2021年2月5日）``: the delivery date written under the title.
+_DELIVERED_RE = re.compile(
+    rf"政\s*府\s*工\s*作\s*报\s*告[\s（(—-]*{_YEAR}\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+)
+#: An aggregator's header title: ``保定市满城区2021年政府工作报告``.
+_HEADER_TITLE_RE = re.compile(
+    rf"^\s*(?P<place>[\u4e00-\u9fff]{{1,12}}(?:自治县|县|区|市|旗))\s*{_YEAR}\s*"
+    r"(?:度)?(?:人民)?政府工作报告\s*$",
+    re.M,
+)
+
+
+def _session_metadata(
+    text: str, issuer: str | None, year: int | None
+) -> tuple[str | None, int | None]:
+    """Issuer and year of a government work report from the session line near its top.
+
+    The place of the 人民代表大会 session is the issuer (``高唐县`` ->
+    ``高唐县人民政府``), then an aggregator's header title; otherwise the issuer
+    found so far stays. A report cannot be about the year it was delivered in:
+    when the session's date says it was delivered in year D and the year found
+    so far is missing or not before D, the year is D - 1.
+    """
+    head = text[:_HEAD_CHARS]
+    session = _SESSION_RE.search(head)
+    place = session["place"] if session else None
+    header = _HEADER_TITLE_RE.search(head)
+    if place is None and header:
+        place = header["place"]
+    if place:
+        issuer = f"{place}人民政府"
+    delivered = _to_year(session.group(1)) if session and session.group(1) else None
+    if delivered is None:
+        dated = _DELIVERED_RE.search(head)
+        delivered = _to_year(dated.group(1)) if dated else None
+    if delivered is None and header:
+        delivered = _to_year(header.group(2))
+    if delivered is not None and (year is None or year >= delivered):
+        year = delivered - 1
+    return issuer, year
 
 
 # --------------------------------------------------------------------------- title
@@ -252,14 +328,35 @@ def _first_year(pattern: re.Pattern[str], text: str) -> int | None:
     return None
 
 
-def _gov_report_year(text: str, title: str | None) -> int | None:
-    """The last year a government work report reviews."""
+def _review_heading_year(text: str) -> int | None:
+    """The year a review heading names: ``2024年工作回顾``, ``一、2021年经济工作回顾``."""
     for line in text.split("\n"):
         s = line.strip()
         if len(s) <= 40:
-            m = _REVIEW_HEADING_RE.search(s)
+            m = _REVIEW_HEADING_RE.search(s) or _QUALIFIED_REVIEW_RE.match(s)
             if m and (year := _to_year(m.group(1))) is not None:
                 return year
+    return None
+
+
+def _meeting_year(text: str) -> int | None:
+    """The year of the session the report was delivered at, from its own delivery line.
+
+    ``——2022年1月27日在安国市第八届人民代表大会第二次会议上`` -> 2022. Read before
+    any other date of the page: an aggregator's header (``时间：2023-01-24``) is not
+    the report's date.
+    """
+    return _first_year(_MEETING_DATE_RE, text[:_HEAD_CHARS])
+
+
+def _gov_report_year(text: str, title: str | None) -> int | None:
+    """The last year a government work report reviews."""
+    year = _review_heading_year(text)
+    if year is not None:
+        return year
+    delivered_at = _meeting_year(text)
+    if delivered_at is not None:
+        return delivered_at - 1
     year = _first_year(_JUST_PAST_RE, text)
     if year is not None:
         return year

@@ -61,6 +61,7 @@ _LINE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _ORDINAL = rf"(?P<n>[{_CN}]{{1,3}})"
 INLINE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("shi", re.compile(rf"{_ORDINAL}是")),
+    ("yao", re.compile(rf"{_ORDINAL}要(?![求素点])")),  # 一要…二要… (not 要求/要素/要点)
     ("di", re.compile(rf"第{_ORDINAL}[，,、：:]")),
     ("pnum", re.compile(r"[(（](?P<n>\d{1,2})[)）]")),
     ("circled", re.compile(r"(?P<n>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),

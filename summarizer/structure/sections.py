@@ -16,9 +16,11 @@ Everything here is deterministic. The parser reads the text line by line
 This module builds the section tree from those lines and splits paragraphs
 into units:
 
-* Paragraphs are split at inline enumerations (``一是…二是…``, ``第一，…``,
-  ``（1）…（2）…``, ``①…②…``), and, in shortcoming and plan sections, at ``；``
-  between listed clauses (see ``GUIDELINES.md``).
+* Paragraphs are first cut into segments by what they say
+  (:mod:`summarizer.structure.passages`: problems passages, formulas, turns),
+  then split at inline enumerations (``一是…二是…``, ``一要…二要…``, ``第一，…``,
+  ``（1）…（2）…``, ``①…②…``), and, in shortcomings and plans, at ``；``
+  between listed clauses, sentence by sentence (see ``GUIDELINES.md``).
 
 Section roles (achievement / shortcoming / plan / other) come from heading
 keywords and position: ``roles.classify_heading`` is kept beside the parser.
@@ -35,11 +37,25 @@ from typing import Literal
 
 from ..ingest.documents import Document
 from .headings import INLINE_MARKERS, WS, classify_lines, find_body_start, scan_lines
+from .passages import Segment, find_problem_passages, paragraph_segments
 from .roles import Role, classify_heading, unit_role_override
 
-__all__ = ["Outline", "Role", "RoleSource", "Section", "Unit", "lead_clause", "parse_outline"]
+__all__ = [
+    "OPEN_SOURCES",
+    "Outline",
+    "Role",
+    "RoleSource",
+    "Section",
+    "Unit",
+    "lead_clause",
+    "parse_outline",
+]
 
-RoleSource = Literal["heading", "wording", "flow", "position"]
+RoleSource = Literal["heading", "wording", "flow", "position", "cue"]
+#: Role sources that leave the category open: nothing states it ('position'), or
+#: only a weak cue in the unit's own opening does ('cue': ``但…``, ``也要看到…``
+#: outside a problems passage). A model backend judges these units.
+OPEN_SOURCES: tuple[RoleSource, ...] = ("position", "cue")
 
 # --- units ----------------------------------------------------------------
 
@@ -107,8 +123,10 @@ class Unit:
     marker: str  #: '一是', '1、', '(1)', '' for a plain paragraph
     lead: str  #: the unit's lead clause (heading-like first sentence)
     #: where the role comes from: 'heading' (a keyword in a heading above it),
-    #: 'wording' (its own opening words), 'flow' (an unlabelled section after the
-    #: labelled plan part), 'position' (nothing states it: the report's default flow)
+    #: 'wording' (its own words or its passage's: a formula, an explicit opening),
+    #: 'cue' (a weak cue in its opening: ``但…``), 'flow' (an unlabelled section
+    #: after the labelled plan part), 'position' (nothing states it: the report's
+    #: default flow)
     role_source: RoleSource = "position"
 
 
@@ -218,13 +236,43 @@ def _split_paragraph(
             yield (start + off, start + end, mk)
 
 
+def _sentences(text: str, off: int, end: int) -> list[tuple[int, int]]:
+    """Relative ``(start, end)`` of the sentences of ``text[off:end]`` (``；`` kept inside)."""
+    out: list[tuple[int, int]] = []
+    a = off
+    for i in range(off, end):
+        if text[i] in _SENTENCE_END:
+            out.append((a, i + 1))
+            a = i + 1
+    if text[a:end].strip(WS):
+        out.append((a, end))
+    return out
+
+
 def _split_clauses(
     start: int, text: str, off: int, end: int, marker: str
 ) -> Iterator[tuple[int, int, str]]:
-    """Split a shortcoming/plan unit at ；-separated listed clauses."""
-    cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, off, end)]
-    bounds = [off] + [c for c in cuts if c < end] + [end]
-    pieces = [(a, b) for a, b in pairwise(bounds) if text[a:b].strip(WS)]
+    """Split a shortcoming/plan unit at its ``；`` lists (see ``GUIDELINES.md``).
+
+    Read sentence by sentence: a sentence holding ``；`` is a list, one piece per
+    clause; the sentences before a list (a run-in heading, an opening) go with
+    its first clause; the sentences after the last list are one piece of their
+    own (a sentence after the list is its own item).
+    """
+    pieces: list[tuple[int, int]] = []
+    plain: list[tuple[int, int]] = []  # sentences without ；, not yet placed
+    for a, b in _sentences(text, off, end):
+        cuts = [m.end() for m in _CLAUSE_SPLIT.finditer(text, a, b) if text[m.end() : b].strip(WS)]
+        if not cuts:
+            plain.append((a, b))
+            continue
+        lead_from = plain[0][0] if plain else a  # sentences before a list open its first clause
+        plain = []
+        for x, y in pairwise([lead_from, *cuts, b]):
+            pieces.append((x, y))
+    if plain:
+        pieces.append((plain[0][0], plain[-1][1]))
+    pieces = [(a, b) for a, b in pieces if text[a:b].strip(WS)]
     merged: list[tuple[int, int]] = []
     for a, b in pieces:
         if merged and len(text[a:b].strip(WS)) < MIN_CLAUSE:
@@ -304,12 +352,18 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     heading_starts = {s.start: s for s in sections}
     section_starts = [s.start for s in sections]
     by_id = {s.id: s for s in sections}
+    owners = [_innermost(sections, ln.start, section_starts, by_id) for ln in lines]
+    review = [
+        ln.start >= body_start and (o is None or o.role == "achievement")
+        for ln, o in zip(lines, owners, strict=True)
+    ]
+    passages = find_problem_passages(lines, review)
     for i, line in enumerate(lines):
         if line.kind != "para":
             continue
         if line.start < body_start:
             continue  # title and preamble: they introduce the report, state no item
-        owner = _innermost(sections, line.start, section_starts, by_id)
+        owner = owners[i]
         start, body_text, marker = line.start, line.text, line.marker
         # A heading with exactly one unmarked paragraph under it is one point.
         prev = lines[i - 1] if i > 0 else None
@@ -326,14 +380,18 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
         ):
             start, body_text, marker = prev.start, text[prev.start : line.end], prev.marker
         base_role: Role = owner.role if owner else "achievement"
-        for s, e, mk in _split_paragraph(start, body_text, marker, base_role):
+        segments = passages.get(i) or paragraph_segments(start, body_text, base_role)
+        for s, e, mk, seg in _segment_units(text, segments, start, marker):
             s, e = _trim(text, s, e)
             if s >= e:
                 continue
             utext = text[s:e]
             unit_body = utext[len(mk) :] if mk and utext.startswith(mk) else utext
-            final_role = unit_role_override(utext, base_role, year=year)
+            # the passage or the paragraph's wording states the role, else the unit's own
+            final_role = seg.role if seg.reason else unit_role_override(utext, base_role, year=year)
             source: RoleSource = "wording" if final_role != base_role else _structural_source(owner)
+            if not seg.reason and final_role == "shortcoming" and base_role == "achievement":
+                source = "cue"  # only a 但…/也要看到… opening says so: the model may judge it
             units.append(
                 Unit(
                     id=f"u{len(units) + 1}",
@@ -351,6 +409,21 @@ def parse_outline(document: Document, *, year: int | None = None) -> Outline:
     return Outline(
         text=text, sections=tuple(sections), units=tuple(units), preamble=(0, body_start)
     )
+
+
+def _segment_units(
+    text: str, segments: list[Segment], start: int, marker: str
+) -> Iterator[tuple[int, int, str, Segment]]:
+    """Units of a paragraph's segments: a role-bearing segment is split like a
+    paragraph (enumerations, ``；`` clauses in shortcomings and plans); an
+    ``other`` segment (an intro, a closing, a formula) is one unit."""
+    for seg in segments:
+        if seg.role == "other":
+            yield (seg.start, seg.end, marker if seg.start == start else "", seg)
+            continue
+        mk = marker if seg.start == start else ""
+        for s, e, m in _split_paragraph(seg.start, text[seg.start : seg.end], mk, seg.role):
+            yield (s, e, m, seg)
 
 
 def _innermost(
