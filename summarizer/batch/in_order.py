@@ -81,7 +81,8 @@ class InOrderOutputs(Generic[Outcome]):
 
     def finished(self, index: int, outcome: Outcome, summary: DocumentSummary | None) -> None:
         """Record that document ``index`` finished; write what is due."""
-        keep = summary if self._held_summaries < HOLD_SUMMARIES else None
+        due = index == self._next  # written at once: never read back
+        keep = summary if due or self._held_summaries < HOLD_SUMMARIES else None
         self._held_summaries += keep is not None
         self._held[index] = (outcome, keep)
         self.advance()
