@@ -114,8 +114,9 @@ class BatchResult:
     def outcomes(self) -> tuple[DocOutcome, ...]:
         """Every document's outcome in input order, read back from ``out_dir``.
 
-        Costs a read of the manifest and of every ``<name>.json``: for tests and
-        small batches; a shelf of many thousand documents reads ``manifest.jsonl``.
+        Costs a read of the manifest and of every ``<name>.json`` (so ``out_dir``
+        must still be there): for tests and small batches; for a shelf of many
+        thousand documents read ``manifest.jsonl``, or count with ``on_progress``.
         """
         rows = read_manifest(self.out_dir / "manifest.jsonl")
         failed = {o.name: o for o in self.failed}
