@@ -217,11 +217,13 @@ def run_once(
             **_ALL_UNITS,
         )
         last = [0.0]
+        warned = [0]  # documents that fell back (the outputs go with the folder)
         t0 = time.perf_counter()
         c0 = time.process_time()
 
-        def progress(_done: int, _total: int, _outcome: object) -> None:
+        def progress(_done: int, _total: int, outcome: Any) -> None:
             last[0] = time.perf_counter() - t0
+            warned[0] += bool(outcome.warnings)
 
         result = summarize_folder([inputs], out, settings=settings, on_progress=progress)
         wall = time.perf_counter() - t0
@@ -232,7 +234,7 @@ def run_once(
         concurrency=concurrency,
         docs=docs,
         failed=len(result.failed),
-        fallback_docs=sum(1 for o in result.outcomes if o.warnings),
+        fallback_docs=warned[0],
         calls=result.usage.calls,
         answered=answered,
         rejected=fake.rejected,

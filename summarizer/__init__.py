@@ -106,7 +106,7 @@ def summarize_folder(
     """Summarise every document under ``paths`` into ``out_dir`` (a session of one call).
 
     Writes ``<name>.json``, ``<name>.text.txt``, ``summaries.jsonl``,
-    ``manifest.jsonl``, ``items.csv``/``items.xlsx`` and ``report.md``. A
+    ``manifest.jsonl``, ``items.csv``/``items.xlsx``/``items.parquet`` and ``report.md``. A
     document that fails is recorded in the result and the manifest; the batch
     goes on. Re-running into the same folder skips finished documents.
 
@@ -123,7 +123,8 @@ def summarize_folder(
         **overrides: settings fields to change, e.g. ``backend="rules"``.
 
     Returns:
-        The :class:`~summarizer.batch.folder.BatchResult` (outcomes, failures, usage).
+        The :class:`~summarizer.batch.folder.BatchResult` (totals, failures, usage;
+        ``outcomes`` read back from ``out_dir`` on demand).
 
     Raises:
         ConfigError: an unknown engine, a bad setting or override.

@@ -243,10 +243,11 @@ def run(
     """Summarise documents (files or folders of .txt .md .html .docx .pdf).
 
     Writes OUT/<name>.json per document, OUT/<name>.text.txt (the text every
-    offset refers to), OUT/summaries.jsonl, OUT/items.csv and OUT/items.xlsx
-    (one row per item), OUT/manifest.jsonl, and OUT/report.md and
-    OUT/report.html (every document's summaries; in the HTML a click on a
-    summary shows its evidence in the text). Run it again
+    offset refers to), OUT/summaries.jsonl, OUT/items.csv, OUT/items.xlsx
+    (items-2.xlsx… past Excel's row limit) and OUT/items.parquet (one row per
+    item), OUT/manifest.jsonl, and OUT/report.md and OUT/report.html (every
+    document's summaries; in the HTML a click on a summary shows its evidence
+    in the text). Run it again
     with the same OUT to resume: finished documents are skipped (no model
     calls); failed, changed and degraded ones (some units fell back because
     the endpoint failed) are redone, and so is everything made under another
@@ -271,13 +272,13 @@ def run(
     if not quiet:
         click.echo(
             f"outputs in {out_dir}/ (report: {out_dir / 'report.md'}, report.html, "
-            "items.csv, items.xlsx); " + result.reuse_line(),
+            "items.csv, items.xlsx, items.parquet); " + result.reuse_line(),
             err=True,
         )
     if result.degraded:  # the last line, even with -q: the run is not done
         first = result.degraded[0].degraded_reason or "the endpoint failed"
         click.echo(
-            f"{len(result.degraded)} of {len(result.outcomes)} documents degraded (the "
+            f"{len(result.degraded)} of {result.documents} documents degraded (the "
             f"endpoint failed; first: {first}): run the same command again to resume them "
             "(--accept-degraded keeps them as they are)",
             err=True,

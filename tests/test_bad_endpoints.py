@@ -137,12 +137,24 @@ def test_accept_degraded_keeps_them_and_an_unchanged_rerun_redoes_them(tmp_path:
         first = summarize_folder([src], out, settings=settings(fake))
         assert [o.status for o in first.outcomes] == ["degraded"] * 3
         assert len(first.degraded) == 3
+        # degraded documents have outputs: in summaries.jsonl and the exports, not failed
+        lines = (out / "summaries.jsonl").read_text("utf-8").splitlines()
+        assert [json.loads(x)["doc_id"] for x in lines] == ["d0", "d1", "d2"]
+        exported = (out / "items.csv").read_text("utf-8")
+        assert all(f"d{k}" in exported for k in range(3))
+        report = (out / "report.md").read_text("utf-8")
+        assert "failed: 0, degraded: 3" in report and "FAILED" not in report
+        assert all(f"| d{k} | degraded |" in report for k in range(3))
         fake.default = auto_units()
         sent = len(fake.chat_requests)
         kept = summarize_folder([src], out, settings=settings(fake), accept_degraded=True)
         assert len(fake.chat_requests) == sent, "an accepted degraded document was sent again"
-        assert len(kept.accepted_degraded) == 3 and kept.degraded == [] and not kept.failed
+        assert len(kept.accepted_degraded) == 3 and kept.degraded == () and not kept.failed
         assert all(o.label == "skipped (degraded, accepted)" for o in kept.outcomes)
+        assert len((out / "summaries.jsonl").read_text("utf-8").splitlines()) == 3
+        report = (out / "report.md").read_text("utf-8")
+        assert "failed: 0, degraded: 0, skipped (done): 3" in report and "FAILED" not in report
+        assert report.count("| skipped (degraded, accepted) |") == 3
         redone = summarize_folder([src], out, settings=settings(fake))
         assert len(fake.chat_requests) == sent + 3
     assert [o.status for o in redone.outcomes] == ["ok"] * 3

@@ -14,6 +14,7 @@ sys.path.insert(0, str(BENCH))
 
 import growth  # noqa: E402
 import ideal_bound  # noqa: E402
+import scale  # noqa: E402
 from fake_openai import FakeOpenAI, auto_units  # noqa: E402
 
 from summarizer.ingest.documents import document_from_text  # noqa: E402
@@ -89,3 +90,42 @@ def test_growth_two_sizes(tmp_path: Path) -> None:
 def test_scaled_text_keeps_one_title() -> None:
     seed = "标题\n一、工作\n内容。\n"
     assert growth.scaled_text(seed, 3) == "标题\n" + "一、工作\n内容。\n" * 3
+
+
+def _tiny_corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for k in range(2):
+        (corpus / f"r{k}.txt").write_text(
+            f"某县{2020 + k}年工作报告\n一、主要成效\n1.新建学校{k + 2}所。\n"
+            f"二、存在的问题\n人员{k + 3}人不足。\n三、下一步打算\n1.培训{k + 9}人次。\n",
+            encoding="utf-8",
+        )
+    return corpus
+
+
+def test_scale_shelf_repeats_the_corpus(tmp_path: Path) -> None:
+    corpus = _tiny_corpus(tmp_path)
+    made = scale.make_shelf(corpus, 5, tmp_path / "shelf")
+    assert [p.name for p in made] == [
+        "c00000_r0.txt", "c00000_r1.txt", "c00001_r0.txt", "c00001_r1.txt", "c00002_r0.txt",
+    ]  # fmt: skip
+    assert made[2].read_bytes() == (corpus / "r0.txt").read_bytes()
+
+
+def test_scale_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = _tiny_corpus(tmp_path)
+    out = tmp_path / "scale.json"
+    argv = ["--docs", "1,3", "--engines", "local", "--corpus", str(corpus), "--interval", "0.05"]
+    argv += ["--driver-docs", "4"]
+    assert scale.main([*argv, "--out", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [(r["docs"], r["engine"]) for r in data["runs"]] == [(1, "local"), (3, "local")]
+    for r in data["runs"]:
+        assert r["exit"] == 0 and r["peak_mb"] > 10 and r["driver_mb"] <= r["peak_mb"]
+        assert r["rows"] == r["parquet_rows"] == 3 * r["docs"]  # three items a report
+        assert r["xlsx_files"] == 1 and r["parquet_mb"] > 0 and r["parquet_load_s"] >= 0
+        assert r["docs_s"] > 0 and r["cpu_s"] > 0
+    assert set(data["growth"]) == {"local"}
+    assert data["driver"]["docs"] == 4 and data["driver"]["driver_ms_per_doc"] > 0
+    assert "peak RSS at the largest size" in capsys.readouterr().out

@@ -54,7 +54,8 @@ def test_stream_matches_write_exports(
             stream.add(s)
     assert (streamed / "items.csv").read_bytes() == (whole / "items.csv").read_bytes()
     assert _parts(streamed / "items.xlsx") == _parts(whole / "items.xlsx")
-    assert sorted(p.name for p in streamed.iterdir()) == ["items.csv", "items.xlsx"]
+    names = ["items.csv", "items.parquet", "items.xlsx"]
+    assert sorted(p.name for p in streamed.iterdir()) == names
 
 
 def test_an_aborted_stream_leaves_the_previous_exports(
@@ -66,4 +67,4 @@ def test_an_aborted_stream_leaves_the_previous_exports(
         stream.add(summaries[1])
         raise RuntimeError("killed")
     assert (tmp_path / "items.csv").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "items.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.csv", "items.xlsx"]  # no temps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,56 @@ def test_several_spans_are_listed(summaries: list[DocumentSummary]) -> None:
     assert (row["evidence_start"], row["evidence_end"]) == (1, 9)
     assert row["evidence_spans"] == "1-3; 7-9"
     assert row["evidence_text"] == "ab … cd"
+
+
+def _all_parts(xlsx: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(xlsx) as z:  # docProps hold the creation time
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
+
+
+def _c14n(xml: bytes) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(etree.fromstring(xml), method="c14n")
+
+
+ODD_TEXT = [
+    "a & b < c > d \"q\" 'a'",
+    " leading and trailing ",
+    "tab\there\nnew line\rreturn",
+    "   ",
+    "",
+    "'=SUM(A1)",
+    "emoji 😀 and 汉字 and é",
+    "x" * 40_000,
+    "控制\x01字符\x1f",
+]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_fast_sheet_writes_what_openpyxl_writes(tmp_path: Path, count: int) -> None:
+    """XlsxRows formats the rows itself: the same sheet XML as openpyxl's, every other part byte
+    for byte."""
+    from summarizer.batch.exports import OpenpyxlRows, XlsxRows
+
+    table = []
+    for k in range(count):
+        for j, text in enumerate(ODD_TEXT):
+            row: list[str | int | None] = [f"doc{k}", text, None, 2000 + k, "plans", f"p{j}"]
+            row += [text[::-1], None, "3个; 4万元", "3; 40000", j * 10**6, j * 10**6 + 7, None]
+            row += [text, "一、工作 > 二", "ok", ""]
+            table.append(tuple(row))
+    fast, ref = XlsxRows(), OpenpyxlRows()
+    for row in table:
+        fast.append(row)
+        ref.append(row)
+    with (tmp_path / "fast.xlsx").open("wb") as f:
+        fast.save(f)
+    with (tmp_path / "ref.xlsx").open("wb") as f:
+        ref.save(f)
+    fast_parts, ref_parts = _all_parts(tmp_path / "fast.xlsx"), _all_parts(tmp_path / "ref.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    assert _c14n(fast_parts.pop(sheet)) == _c14n(ref_parts.pop(sheet))  # same XML
+    assert fast_parts == ref_parts  # every other part byte for byte
+    wb = load_workbook(tmp_path / "fast.xlsx")
+    assert wb["items"].max_row == 1 + len(table)

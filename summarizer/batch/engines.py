@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 
+#: Most blocks a batch is cut into on Ray Data (see :func:`_run_on_ray`).
+MAX_BLOCKS = 4096
+
 #: The variable that sets ``settings.ray_connect_timeout`` (named in error messages).
 CONNECT_TIMEOUT_ENV = env_name("ray_connect_timeout")
 
@@ -378,7 +381,10 @@ def _run_on_ray(
     context.enable_progress_bars = False  # the CLI has its own progress line
     context.print_on_execution_start = False
     rows = [{"key": it.key, "path": it.path, "name": it.name} for it in items]
-    dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+    # a block per document (each result streams back as it finishes, idle actors take the
+    # next one) up to MAX_BLOCKS; beyond, several per block: Ray Data keeps ~7 KB of
+    # bookkeeping per block on the driver for the whole run (70 MB at 10,000 blocks)
+    dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), MAX_BLOCKS))
     actor_class: Any = _RaySummarizer  # a callable class: Ray Data runs it in an actor pool
     remote_args = {} if restarts else _no_restarts(dataset.map)
     with warnings.catch_warnings():  # max_restarts is one of Ray's deprecated **ray_remote_args

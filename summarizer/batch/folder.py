@@ -2,10 +2,8 @@
 
 For each input the folder gets ``<name>.json`` (the :class:`DocumentSummary`)
 and ``<name>.text.txt`` (the plain text every offset refers to); for the run,
-``summaries.jsonl``, ``manifest.jsonl`` (one status line per document),
-``report.md`` and ``report.html`` (the run's counts, then every document's
-summaries; :mod:`summarizer.batch.readable`). One bad document is recorded and
-the batch goes on.
+``summaries.jsonl``, ``manifest.jsonl`` (one status line per document) and
+``report.md``. One bad document is recorded and the batch goes on.
 
 Runs resume: the manifest is the record of truth (input SHA-256, run identity
 — :mod:`summarizer.batch.identity` —, status; :mod:`summarizer.batch.manifest`),
@@ -17,9 +15,18 @@ are held to it, and a few more documents are prepared meanwhile, see
 
 The batch-level files follow the run instead of waiting for its end: as soon as
 every document before it has finished, a document's rows are appended to
-``items.csv`` / ``items.xlsx`` (:class:`~summarizer.batch.export_stream.ExportStream`)
-and its line to ``summaries.jsonl``, all in input order; the last document is
-followed only by closing them, the manifest and the report.
+``items.csv`` / ``items.xlsx`` / ``items.parquet``
+(:class:`~summarizer.batch.export_stream.ExportStream`), its line to
+``summaries.jsonl`` and its row to the report
+(:class:`~summarizer.batch.report_stream.ReportStream`), all in input order; the
+last document is followed only by closing them, the manifest and the report.
+
+Memory does not grow with the batch: the engines keep a bounded number of
+documents in flight, a finished document is written and dropped (a few that
+finish before an earlier one wait, see :data:`HOLD_SUMMARIES`), and the
+:class:`BatchResult` keeps totals, failures and degraded documents
+(:mod:`summarizer.batch.run_summary`); per document only its output name, input
+path and a skipped flag stay until the end (~200 bytes).
 
 Where they run is the engine's business (:mod:`summarizer.batch.engines`): ``local``
 threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
@@ -32,24 +39,26 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..ingest.documents import SUPPORTED_SUFFIXES
 from ..pipeline import Extractor, open_backend
-from ..schema import DocumentSummary, Usage
+from ..schema import DocumentSummary
 from ..settings import Settings
 from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
-from .export_stream import ExportStream
 from .identity import changed_parts, identity_parts, run_identity
+from .in_order import InOrderOutputs
 from .manifest import (
     append_row,
     appending,
@@ -59,97 +68,9 @@ from .manifest import (
     read_manifest,
     redo_reason,
 )
+from .outcomes import REUSED, BatchResult, DocOutcome, outcome_of
+from .outcomes import load_summary as _load_summary  # a module global: tests count its reads
 from .readable import write_readable_reports
-
-
-@dataclass(frozen=True, slots=True)
-class DocOutcome:
-    """What happened to one input."""
-
-    source: str
-    name: str  #: output file stem
-    #: 'ok', 'failed', or 'degraded' (written, but some units fell back because the
-    #: endpoint failed: not done, the next run redoes it unless degraded is accepted)
-    status: str
-    error: str | None = None
-    seconds: float = 0.0
-    usage: Usage = field(default_factory=Usage)
-    counts: dict[str, int] = field(default_factory=dict)
-    figures: int = 0
-    warnings: tuple[str, ...] = ()
-    #: True when a previous run had finished it: reused from disk, no model call,
-    #: ``usage`` and ``seconds`` zero (the manifest keeps what it cost then)
-    skipped: bool = False
-    degraded_units: int = 0  #: units that fell back because the endpoint failed
-    degraded_reason: str | None = None
-    #: why a previous output was not reused (``changed input``, ``new configuration``,
-    #: ``degraded``, ``failed``, ``--redo``...); empty for a first run or a skip
-    redo_reason: str = ""
-
-    @property
-    def label(self) -> str:
-        """Status for people: ``ok``, ``failed``, ``degraded`` or ``skipped (done)``."""
-        if self.skipped:
-            return "skipped (done)" if self.status == "ok" else f"skipped ({self.status}, accepted)"
-        return self.status
-
-    @property
-    def written(self) -> bool:
-        """True when the document has an output (``ok`` or ``degraded``)."""
-        return self.status in ("ok", "degraded")
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """Outcomes of a batch, in input order."""
-
-    out_dir: Path
-    outcomes: tuple[DocOutcome, ...]
-    seconds: float
-    identity: str = ""  #: the run identity (:mod:`summarizer.batch.identity`)
-
-    @property
-    def failed(self) -> list[DocOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def degraded(self) -> list[DocOutcome]:
-        """Made by this run, but with units that fell back because the endpoint failed."""
-        return [o for o in self.outcomes if o.status == "degraded" and not o.skipped]
-
-    @property
-    def accepted_degraded(self) -> list[DocOutcome]:
-        """Degraded outputs of a previous run kept as they are (``accept_degraded``)."""
-        return [o for o in self.outcomes if o.status == "degraded" and o.skipped]
-
-    def reuse_line(self) -> str:
-        """One line: how many outputs were reused, how many redone and why."""
-        reasons = self.redo_reasons()
-        redone = "; ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
-        return (
-            f"reused {len(self.skipped)} of {len(self.outcomes)} (same input and run identity)"
-            + (f"; redone: {redone}" if redone else "")
-        )
-
-    @property
-    def skipped(self) -> list[DocOutcome]:
-        return [o for o in self.outcomes if o.skipped]
-
-    def redo_reasons(self) -> dict[str, int]:
-        """How many documents were (re)done, by why the previous output was not reused."""
-        counts: dict[str, int] = {}
-        for o in self.outcomes:
-            if not o.skipped and o.redo_reason and o.redo_reason != "new":
-                counts[o.redo_reason] = counts.get(o.redo_reason, 0) + 1
-        return counts
-
-    @property
-    def usage(self) -> Usage:
-        total = Usage()
-        for o in self.outcomes:
-            total = total + o.usage
-        return total
-
 
 Progress = Callable[[int, int, DocOutcome], None]
 
@@ -280,7 +201,7 @@ def summarize_folder(
         redo: redo every document, whatever the manifest says.
 
     Returns:
-        The :class:`BatchResult` in input order; failed documents are in it, not raised.
+        The :class:`BatchResult` (totals; failed documents are in it, not raised).
 
     Raises:
         ConfigError: an unknown engine, or ``ray_address`` without ``engine="ray"``.
@@ -293,13 +214,13 @@ def summarize_folder(
     inputs = collect_inputs(paths)
     taken: set[str] = set()
     names = [output_name(p, taken) for p in inputs]
+    del taken
     parts = identity_parts(settings)
     identity = run_identity(parts)
     t0 = time.perf_counter()
     manifest = out / "manifest.jsonl"
     previous = read_manifest(manifest)
-    rows = dict(previous)
-    outcomes: list[DocOutcome | None] = [None] * len(inputs)
+    was_skipped = bytearray(len(inputs))
     jobs: list[_Job] = []
     done = 0
     for k, (path, name) in enumerate(zip(inputs, names, strict=True)):
@@ -313,90 +234,63 @@ def summarize_folder(
         if reason == "configuration changed" and row is not None:
             reason += f" ({', '.join(changed_parts(row.get('config'), parts))})"
         skipped = None if reason else _skipped(path, name, row, out)
-        if skipped is None:
-            jobs.append(_Job(k, path, name, digest, reason or "output missing"))
+        if skipped is None:  # the same few reasons for many documents: one string each
+            jobs.append(_Job(k, path, name, digest, sys.intern(reason or "output missing")))
             continue
-        outcomes[k] = skipped
+        was_skipped[k] = REUSED.index(skipped.status)
         done += 1
         if on_progress:
             on_progress(done, len(inputs), skipped)
-    with _InOrderOutputs(out, outcomes) as batch_files:
+    del previous  # the manifest is read again to compact it at the end
+    sources = tuple(str(p) for p in inputs)
+    del inputs
+
+    def reuse(k: int) -> tuple[DocOutcome, DocumentSummary]:  # finished by a previous run
+        summary = _load_summary(out, names[k])
+        status = REUSED[was_skipped[k]]
+        return outcome_of(sources[k], names[k], summary, skipped=True, status=status), summary
+
+    def read_back(name: str) -> DocumentSummary:
+        return _load_summary(out, name)
+
+    with InOrderOutputs(out, settings, was_skipped, reuse, read_back) as batch_files:
         batch_files.advance()  # documents finished in a previous run
         if jobs:
             with appending(manifest) as log:
                 work = [WorkItem(job.index, str(job.path), job.name) for job in jobs]
-                by_index = {job.index: job for job in jobs}
+                pending = {job.index: (job.sha256, job.reason) for job in jobs}
+                del jobs
                 for done_work in runner(work, settings):
-                    job = by_index[done_work.key]
-                    outcome = _store(out, done_work, identity, job.reason)
-                    outcomes[job.index] = outcome
-                    row = manifest_row(outcome, job.sha256, identity, parts)
-                    rows.pop(job.name, None)
-                    rows[job.name] = row
-                    append_row(log, row)
+                    digest, reason = pending.pop(done_work.key)
+                    outcome = _store(out, done_work, identity, reason)
+                    append_row(log, manifest_row(outcome, digest, identity, parts))
                     done += 1
                     if on_progress:
-                        on_progress(done, len(inputs), outcome)
-                    batch_files.advance(job.index, done_work.summary)
-        final = tuple(o for o in outcomes if o is not None)
-        result = BatchResult(out, final, time.perf_counter() - t0, identity)
-        write_atomic(manifest, compacted(rows, names))
-    ok_names = (o.name for o in result.outcomes if o.status == "ok")
-    write_readable_reports(out, ok_names, render_report(result, settings))
+                        on_progress(done, len(names), outcome)
+                    batch_files.finished(done_work.key, outcome, done_work.summary)
+                    del done_work, outcome
+        seconds = time.perf_counter() - t0
+        tally = batch_files.tally
+        result = BatchResult(
+            out,
+            seconds,
+            documents=tally.documents,
+            failed=tuple(tally.failed),
+            skipped_count=tally.skipped,
+            usage=tally.usage,
+            names=tuple(names),
+            sources=sources,
+            was_skipped=bytes(was_skipped),
+            identity=identity,
+            degraded=tuple(tally.degraded),
+            accepted_degraded=tuple(tally.accepted_degraded),
+            redone=tuple(tally.redone.items()),
+        )
+        write_atomic(manifest, compacted(read_manifest(manifest), names))
+    counts = batch_files.report.close(seconds, tally, identity)
+    failed = {o.name for o in result.failed}
+    write_readable_reports(out, (n for n in names if n not in failed), counts)
     return result
-
-
-class _InOrderOutputs:
-    """``summaries.jsonl``, ``items.csv`` and ``items.xlsx``, written in input order as
-    documents finish: document ``k`` is written once documents ``0..k`` all have an
-    outcome. Moved into place when the block ends; on an exception they are dropped
-    (earlier versions stay)."""
-
-    def __init__(self, out: Path, outcomes: list[DocOutcome | None]) -> None:
-        self._out, self._outcomes = out, outcomes
-        self._next = 0
-        self._held: dict[int, DocumentSummary] = {}  # finished, waiting for earlier ones
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".summaries.jsonl.", suffix=".tmp")
-        self._jsonl_tmp = Path(tmp)
-        self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
-        try:
-            self._exports = ExportStream(out)
-        except BaseException:
-            self._jsonl.close()
-            self._jsonl_tmp.unlink(missing_ok=True)
-            raise
-
-    def advance(self, index: int | None = None, summary: DocumentSummary | None = None) -> None:
-        """Record that document ``index`` finished with ``summary``; write what is due."""
-        if index is not None and summary is not None:
-            self._held[index] = summary
-        while self._next < len(self._outcomes):
-            outcome = self._outcomes[self._next]
-            if outcome is None:
-                return
-            if outcome.written:
-                summary = self._held.pop(self._next, None)
-                if summary is None:  # finished in a previous run
-                    summary = _load_summary(self._out, outcome.name)
-                self._jsonl.write(summary.model_dump_json() + "\n")
-                self._exports.add(summary)
-            self._next += 1
-
-    def __enter__(self) -> _InOrderOutputs:
-        return self
-
-    def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:
-        self._jsonl.close()
-        if et is not None:
-            self._exports.abort()
-            self._jsonl_tmp.unlink(missing_ok=True)
-            return
-        try:
-            os.replace(self._jsonl_tmp, self._out / "summaries.jsonl")
-        except BaseException:
-            self._exports.abort()
-            raise
-        self._exports.close()
 
 
 def _remove_stale_temp_files(out: Path) -> None:
@@ -412,30 +306,8 @@ def _skipped(path: Path, name: str, row: dict[str, Any] | None, out: Path) -> Do
         summary = _load_summary(out, name)
     except (OSError, ValueError):  # missing or damaged: do it again
         return None
-    degraded = summary.metadata.degraded_units
-    return DocOutcome(
-        source=str(path),
-        name=name,
-        status="degraded" if degraded and (row or {}).get("status") == "degraded" else "ok",
-        degraded_units=degraded,
-        degraded_reason=summary.metadata.degraded_reason,
-        skipped=True,
-        counts=_counts(summary),
-        figures=sum(len(it.figures) for it in summary.items()),
-        warnings=tuple(summary.metadata.warnings),
-    )
-
-
-def _load_summary(out: Path, name: str) -> DocumentSummary:
-    return DocumentSummary.model_validate_json((out / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def _counts(summary: DocumentSummary) -> dict[str, int]:
-    return {
-        "achievements": len(summary.achievements),
-        "shortcomings": len(summary.shortcomings),
-        "plans": len(summary.plans),
-    }
+    degraded = summary.metadata.degraded_units and (row or {}).get("status") == "degraded"
+    return outcome_of(str(path), name, summary, skipped=True, status=REUSED[1 + bool(degraded)])
 
 
 def _runner_for(
@@ -466,16 +338,30 @@ def _local_runner(
     taken at once instead of after the next document's preparation. The rules
     backend runs ``concurrency`` documents at a time. ``extractor``: the backend
     to use (a session's); default: one opened here on first use, closed at the end.
+
+    Documents are submitted as earlier ones finish, at most twice the workers
+    ahead, and a result is dropped once yielded: what the runner holds does not
+    grow with the batch (every document's result used to stay referenced by its
+    future until the batch ended — about 0.5 MB a panel report).
     """
     workers = settings.concurrency
     if settings.backend == "llm":
         workers += max(1, settings.concurrency // 2)
+    window = 2 * workers  # submitted and not yet handed over: the memory a batch holds
     with ExitStack() as stack:
         get = extractor or _LazyBackend(settings, stack).get  # closed after the pool drained
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(summarize_item, it, settings, get) for it in items]
-            for future in as_completed(futures):
-                yield future.result()
+            todo = iter(items)
+            running: set[Future[WorkResult]] = set()
+            while True:
+                for item in islice(todo, window - len(running)):
+                    running.add(pool.submit(summarize_item, item, settings, get))
+                if not running:
+                    return
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+                del finished  # a finished document is not kept alive here
 
 
 def _store(out: Path, result: WorkResult, identity: str, reason: str) -> DocOutcome:
@@ -489,71 +375,11 @@ def _store(out: Path, result: WorkResult, identity: str, reason: str) -> DocOutc
     summary.metadata.text_path = text_file.name
     summary.metadata.run_identity = identity
     write_atomic(out / f"{name}.json", summary.model_dump_json(indent=2) + "\n")
-    degraded = summary.metadata.degraded_units
-    return DocOutcome(
-        source=result.source,
-        name=name,
-        status="degraded" if degraded else "ok",
-        degraded_units=degraded,
-        degraded_reason=summary.metadata.degraded_reason,
-        redo_reason=reason,
+    return outcome_of(
+        result.source,
+        name,
+        summary,
         seconds=result.seconds,
         usage=summary.metadata.usage,
-        counts=_counts(summary),
-        figures=sum(len(it.figures) for it in summary.items()),
-        warnings=tuple(summary.metadata.warnings),
+        reason=reason,
     )
-
-
-def render_report(result: BatchResult, settings: Settings) -> str:
-    """The Markdown run report: per document items per category, figures, tokens, time, warnings."""
-    lines = [
-        "# Summarizer run report",
-        "",
-        f"Backend: `{settings.backend}`"
-        + (f", model `{settings.model}`" if settings.backend == "llm" and settings.model else ""),
-        f"Documents: {len(result.outcomes)}, failed: {len(result.failed)}, "
-        f"degraded: {len(result.degraded)}, "
-        f"skipped (done): {len(result.skipped)}, "
-        f"wall time: {result.seconds:.1f} s",
-        f"Run identity: `{result.identity}`; {result.reuse_line()}",
-        "",
-        "| document | status | achievements | shortcomings | plans | figures "
-        "| prompt tok | completion tok | calls | seconds |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for o in result.outcomes:
-        c = o.counts
-        lines.append(
-            f"| {o.name} | {o.label} | {c.get('achievements', '')} | {c.get('shortcomings', '')} "
-            f"| {c.get('plans', '')} | {o.figures if o.written else ''} "
-            f"| {o.usage.prompt_tokens} | {o.usage.completion_tokens} | {o.usage.calls} "
-            f"| {o.seconds:.2f} |"
-        )
-    u = result.usage
-    lines += [
-        f"| **total** | | | | | | {u.prompt_tokens} | {u.completion_tokens} | {u.calls} "
-        f"| {result.seconds:.2f} |",
-        "",
-    ]
-    problems = [(o, w) for o in result.outcomes for w in o.warnings] + [
-        (o, f"FAILED: {o.error}") for o in result.failed
-    ]
-    if result.degraded:
-        lines += [
-            "## Degraded (redone by the next run)",
-            "",
-            "Some units of these documents got no usable answer because the endpoint "
-            "failed; they fell back to rules. Run the same command again to redo them "
-            "(`--accept-degraded` keeps them).",
-            "",
-        ]
-        lines += [
-            f"- `{o.name}`: {o.degraded_units} units: {o.degraded_reason}" for o in result.degraded
-        ]
-        lines.append("")
-    if problems:
-        lines += ["## Warnings and errors", ""]
-        lines += [f"- `{o.name}`: {w}" for o, w in problems]
-        lines.append("")
-    return "\n".join(lines)

@@ -202,15 +202,16 @@ def _read_text(out: Path, summary: DocumentSummary) -> str | None:
         return None
 
 
-def write_readable_reports(out: Path, names: Iterable[str], header_md: str) -> None:
+def write_readable_reports(out: Path, names: Iterable[str], header_md: str | Path) -> None:
     """Write ``out/report.md`` and ``out/report.html``, one document at a time.
 
     Args:
         out: the batch's output folder.
         names: output stems of the finished documents, in input order; each
             ``out/<name>.json`` is read when its turn comes and dropped after.
-        header_md: the run's Markdown header (counts, usage, warnings); it opens
-            ``report.md``.
+        header_md: the run's Markdown header (counts, usage, warnings), or the
+            file that holds it (copied line by line; it may be ``report.md``
+            itself, which is then replaced); it opens ``report.md``.
     """
     with ExitStack() as stack:
         tmps: list[tuple[Path, IO[str], Path]] = []
@@ -220,7 +221,13 @@ def write_readable_reports(out: Path, names: Iterable[str], header_md: str) -> N
             stack.callback(Path(tmp).unlink, missing_ok=True)  # a no-op once moved
             tmps.append((Path(tmp), f, final))
         (_, md, _), (_, page, _) = tmps
-        md.write(header_md.rstrip("\n") + "\n\n# Documents\n\n")
+        if isinstance(header_md, Path):
+            with header_md.open(encoding="utf-8") as header:
+                for line in header:
+                    md.write(line)
+            md.write("\n# Documents\n\n")
+        else:
+            md.write(header_md.rstrip("\n") + "\n\n# Documents\n\n")
         page.write(
             '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
