@@ -66,6 +66,15 @@ def test_openers_and_scene_setting_are_dropped() -> None:
     assert s == "部分村级组织服务能力偏弱", s
 
 
+@pytest.mark.parametrize("admission", ["应该清醒地看到", "还应当清醒的看到", "我们必须清醒认识到"])
+def test_an_admission_repeated_before_each_problem_is_dropped(admission: str) -> None:
+    # a problems passage that repeats its admission formula before every problem
+    unit = f"{admission}，乡村道路养护资金还不够充足，需要多方筹措。"
+    s = compress(unit)
+    assert s.startswith("乡村道路养护资金还不够充足"), s
+    assert_grounded(s, unit)
+
+
 def test_figures_before_the_heading_when_both_do_not_fit() -> None:
     unit = (
         "二是持续加强基层人民调解组织规范化建设。全镇配备专职调解员12名，"
