@@ -132,7 +132,7 @@ def test_many_calls_in_one_session_start_one_embedded_server(
             summaries = [session.summarize_text(TEXT) for _ in range(3)]
     except ConfigError as e:
         pytest.skip(f"no local model: {e}")
-    starts = [r for r in caplog.records if r.getMessage().startswith("starting local model")]
+    starts = [r for r in caplog.records if r.getMessage().startswith("local model server: ")]
     assert len(starts) == 1
     meta = summaries[-1].metadata  # what ran: the embedded model's name, its default scope
     assert meta.backend == "llm" and meta.model and meta.model_scope == "judgement"
