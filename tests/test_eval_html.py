@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import browser_command, needs_chromium
 
 from summarizer.evaluation import Dataset, EvalReport, evaluate, load_dataset, render_html
 from summarizer.schema import Category, DocumentSummary, FigureOut, Item, RunMetadata, Span, Usage
@@ -176,34 +176,15 @@ def test_render_html_on_the_seed_dataset() -> None:
     assert page.count("section", "doc") == len(seed.cases)
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    _chromium() is None, reason="chromium not installed (apt-get install -y chromium)"
-)
+@needs_chromium
 def test_html_in_headless_chromium(
     run: tuple[Dataset, dict[str, DocumentSummary], EvalReport], tmp_path: Path
 ) -> None:
     dataset, predictions, report = run
     page = tmp_path / "report.html"
     page.write_text(render_html(dataset, predictions, report), encoding="utf-8")
-    binary = _chromium()
-    assert binary is not None
-    base = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    base = browser_command(tmp_path)
     dom = subprocess.run(
         [*base, "--dump-dom", page.as_uri()],
         capture_output=True,

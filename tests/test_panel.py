@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from browser import browser_command, needs_chromium
 
 import summarizer
 from summarizer.panel.collect import PanelRow
@@ -151,29 +151,12 @@ def test_panel_cli(run_dir: Path, tmp_path: Path) -> None:
     assert main(["-q", "panel", str(tmp_path / "missing")]) == 2
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None, reason="chromium not installed")
+@needs_chromium
 def test_panel_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     summarizer.panel(run_dir)
     page = run_dir / "panel.html"
-    binary = _chromium()
-    assert binary is not None
-    base = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    base = browser_command(tmp_path)
     dom = subprocess.run(
         [*base, "--dump-dom", page.as_uri()],
         capture_output=True,

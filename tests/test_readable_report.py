@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import browser_command, needs_chromium
 
 from summarizer.batch.folder import summarize_folder
 from summarizer.batch.readable import write_readable_reports
@@ -144,28 +144,6 @@ def test_unreadable_output_is_reported_not_fatal(batch: Path) -> None:
     assert "青山县2025年政府工作报告" in md
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _browser(tmp_path: Path) -> list[str]:
-    binary = _chromium()
-    assert binary is not None
-    return [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--virtual-time-budget=3000",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-
-
 def click_harness(page: Path, item_href: str) -> Path:
     """A copy of the page that clicks the summary linking to ``item_href`` once loaded."""
     html = page.read_text(encoding="utf-8")
@@ -190,7 +168,7 @@ def artifact_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None, reason="chromium not installed")
+@needs_chromium
 def test_clicking_a_summary_highlights_its_evidence_in_chromium(
     batch: Path, tmp_path: Path
 ) -> None:
@@ -199,7 +177,7 @@ def test_clicking_a_summary_highlights_its_evidence_in_chromium(
     item = summary.shortcomings[0]
     href = f"#ev-d0-{item.id}"
     harness = click_harness(page, href)
-    base = _browser(tmp_path)
+    base = browser_command(tmp_path, "--virtual-time-budget=3000")
     dom = subprocess.run(
         [*base, "--dump-dom", harness.as_uri()],
         capture_output=True,
