@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,26 @@ def browser_command(tmp_path: Path, *extra: str) -> list[str]:
         *extra,
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
+
+
+def dump_dom(command: list[str], page: Path) -> str:
+    """The page's DOM after its scripts ran (``--dump-dom``)."""
+    return subprocess.run(
+        [*command, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+
+
+def screenshot(command: list[str], page: Path, shot: Path, size: str) -> bytes:
+    """A PNG of the page at ``size`` (``WIDTHxHEIGHT``) written to ``shot``; its bytes."""
+    width, height = size.split("x")
+    subprocess.run(
+        [*command, f"--screenshot={shot}", f"--window-size={width},{height}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return shot.read_bytes()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browser import browser_command, needs_chromium
+from browser import browser_command, dump_dom, needs_chromium, screenshot
 
 from summarizer.evaluation import Dataset, EvalReport, evaluate, load_dataset, render_html
 from summarizer.schema import Category, DocumentSummary, FigureOut, Item, RunMetadata, Span, Usage
@@ -185,23 +184,12 @@ def test_html_in_headless_chromium(
     page = tmp_path / "report.html"
     page.write_text(render_html(dataset, predictions, report), encoding="utf-8")
     base = browser_command(tmp_path)
-    dom = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    dom = dump_dom(base, page)
     parsed = _parse(dom)
     _check_structure(parsed)
     assert "TOTAL" in "".join(parsed.text)
 
     shot = tmp_path / "report.png"
-    subprocess.run(
-        [*base, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    screenshot(base, page, shot, "1200x1600")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000

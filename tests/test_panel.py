@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from browser import browser_command, needs_chromium
+from browser import browser_command, dump_dom, needs_chromium, screenshot
 
 import summarizer
 from summarizer.panel.collect import PanelRow
@@ -157,20 +156,9 @@ def test_panel_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
     summarizer.panel(run_dir)
     page = run_dir / "panel.html"
     base = browser_command(tmp_path)
-    dom = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    dom = dump_dom(base, page)
     assert dom.count("<svg") >= 4  # gdp and revenue changes, one chart per issuer
     assert 'href="#ev-' in dom and 'id="ev-0"' in dom
     shot = Path(os.environ.get("PANEL_SCREENSHOT", str(tmp_path / "panel.png")))
-    subprocess.run(
-        [*base, f"--screenshot={shot}", "--window-size=1200,1400", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    screenshot(base, page, shot, "1200x1400")
     assert shot.read_bytes().startswith(b"\x89PNG")

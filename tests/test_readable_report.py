@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browser import browser_command, needs_chromium
+from browser import browser_command, dump_dom, needs_chromium, screenshot
 
 from summarizer.batch.folder import summarize_folder
 from summarizer.batch.readable import write_readable_reports
@@ -178,13 +176,7 @@ def test_clicking_a_summary_highlights_its_evidence_in_chromium(
     href = f"#ev-d0-{item.id}"
     harness = click_harness(page, href)
     base = browser_command(tmp_path, "--virtual-time-budget=3000")
-    dom = subprocess.run(
-        [*base, "--dump-dom", harness.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    dom = dump_dom(base, harness)
     parsed = _parse(dom)
     active = parsed.find("mark", **{"class": "active"})
     assert active, "no evidence highlighted after the click"
@@ -198,13 +190,6 @@ def test_clicking_a_summary_highlights_its_evidence_in_chromium(
     assert not _parse(page.read_text("utf-8")).find("mark", **{"class": "active"})
 
     shot = artifact_dir(tmp_path) / "readable_report_clicked.png"
-    subprocess.run(
-        [*base, f"--screenshot={shot}", "--window-size=1400,1000", harness.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    screenshot(base, harness, shot, "1400x1000")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
-    meta = json.loads(json.dumps({"screenshot": str(shot)}))
-    assert meta["screenshot"].endswith(".png")
