@@ -19,6 +19,7 @@ estimate per unit, and how answers (or a failed call) become items — so
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -279,7 +280,7 @@ def _item(
     if answer is None:  # cannot happen with a schema-valid answer; kept for lenient reads
         missing = ValidationNote(code="missing_answer", message="the model gave no answer")
         return rule_item(unit, outline.text, status="fallback", notes=[missing])
-    lead = rule_summary(unit)
+    lead = functools.cache(lambda: rule_summary(unit))  # only when the model's is not kept
     answer, repairs = repair(unit.id, answer, [f.value for f in figures], lead, unit.text)
     notes: list[ValidationNote] = list(repairs)
     notes += indicator_notes(unit.id, answer, unit.text, figures)
@@ -309,7 +310,7 @@ def _item(
         units=[unit],
         category=category,
         figures=figures,
-        summary=said or lead,
+        summary=said or lead(),
         topic=(answer.topic or "").strip() or None,
         status="repaired" if (repairs or reasked) else "ok",
         notes=notes,
@@ -322,7 +323,7 @@ def _item(
             value=", ".join(bad),
         )
         item = item.model_copy(
-            update={"summary": lead, "status": "repaired",
+            update={"summary": lead(), "status": "repaired",
                     "validation": [*item.validation, note]}
         )  # fmt: skip
     return item

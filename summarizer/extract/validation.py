@@ -14,7 +14,7 @@ replaced by the unit's lead clause, and each change is recorded as a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -302,13 +302,14 @@ def repair(
     unit_id: str,
     answer: UnitAnswer,
     allowed: Sequence[float],
-    fallback_summary: str,
+    fallback_summary: str | Callable[[], str],
     unit_text: str | None = None,
 ) -> tuple[UnitAnswer, list[ValidationNote]]:
     """Drop ungrounded figures; replace a summary that states one or is off its unit.
 
     The problems are the validator's (:func:`answer_problems`). Returns the
-    repaired answer and a note for every change.
+    repaired answer and a note for every change. ``fallback_summary`` may be a
+    function: it is then called only when the summary is replaced.
     """
     problems = answer_problems(unit_id, answer, allowed, unit_text)
     removed = {
@@ -332,7 +333,7 @@ def repair(
                 value=summary,
             )
         )
-        summary = fallback_summary
+        summary = _resolve(fallback_summary)
     elif any(p.code == "off_unit_summary" for p in problems):
         notes.append(
             ValidationNote(
@@ -341,8 +342,12 @@ def repair(
                 value=summary,
             )
         )
-        summary = fallback_summary
+        summary = _resolve(fallback_summary)
     return answer.model_copy(update={"figures": kept, "summary": summary}), notes
+
+
+def _resolve(summary: str | Callable[[], str]) -> str:
+    return summary if isinstance(summary, str) else summary()
 
 
 #: Text addressed to a language model rather than to readers of a report.

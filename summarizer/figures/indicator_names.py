@@ -34,9 +34,9 @@ def shared_tail(prev: str, last: str, vocab: Vocabulary) -> str:
             return last[at + k :]
     tail = last[len(prev) :]
     if (
-        not any(prev.endswith(h) for h in vocab.heads)
+        not prev.endswith(vocab.heads)
         and len(tail) >= 2
-        and any(tail.endswith(h) for h in vocab.heads)
+        and tail.endswith(vocab.heads)
     ):
         return tail
     return ""

@@ -164,6 +164,8 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
             s = s[: ym.start()].rstrip()
             changed = True
             continue
+        if not s.endswith(_TRAIL):  # one C call; the loop finds which (longest first)
+            break
         for w in _TRAIL:
             if s.endswith(w):
                 verbs.add(w)
@@ -197,7 +199,7 @@ def _read_words(frag: str, vocab: Vocabulary) -> _Words:
         len(name) >= 2
         and all(len(part) <= _MAX_NAME for part in name.split("、"))
         and name not in vocab.too_generic
-        and any(name.endswith(h) for h in vocab.heads)
+        and name.endswith(vocab.heads)
         and not any(w in name for w in vocab.not_indicator)
         and "分别" not in name  # 甲、乙分别实现税收: the things listed are named, no indicator
     )

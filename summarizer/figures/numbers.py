@@ -354,6 +354,11 @@ def _build(text: str, m: re.Match[str], *, strict: bool) -> Figure | None:
     return Figure(text[start:end], start, end, float(value), unit, "+".join(qualifiers))
 
 
+#: Whole strings up to this long (a summary, an evidence span) have their figures
+#: remembered: validation reads the same summary's figures several times.
+_MEMO_CHARS = 2000
+
+
 def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figure]:
     """Every figure in ``text[start:end]``, in order, with absolute offsets.
 
@@ -368,6 +373,17 @@ def find_figures(text: str, start: int = 0, end: int | None = None) -> list[Figu
     Raises:
         InputError: If the window is not inside ``text``.
     """
+    if start == 0 and end is None and len(text) <= _MEMO_CHARS:
+        return list(_short_figures(text))
+    return _find_figures(text, start, end)
+
+
+@lru_cache(maxsize=2048)
+def _short_figures(text: str) -> tuple[Figure, ...]:
+    return tuple(_find_figures(text, 0, None))
+
+
+def _find_figures(text: str, start: int, end: int | None) -> list[Figure]:
     stop = len(text) if end is None else end
     if not 0 <= start <= stop <= len(text):
         raise InputError(

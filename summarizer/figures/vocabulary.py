@@ -74,6 +74,8 @@ def canonical_key(name: str, vocab: Vocabulary | None = None) -> str | None:
 
 def strip_jurisdiction(name: str, vocab: Vocabulary) -> str:
     """``全省地区生产总值`` -> ``地区生产总值`` (the name is kept when nothing would be left)."""
+    if not name.startswith(vocab.jurisdiction):  # the common case, in one C call
+        return name
     for w in vocab.jurisdiction:
         if name.startswith(w) and len(name) > len(w):
             return name[len(w) :]
