@@ -60,6 +60,7 @@ class Summarizer:
         self._stack = ExitStack()
         self._lock = threading.Lock()
         self._extractor = extractor
+        self._given = extractor is not None
         self._used = False
         self._closed = False
 
@@ -156,11 +157,15 @@ class Summarizer:
         """Summarise every document under ``paths`` into ``out_dir`` (see
         :func:`summarizer.summarize_folder`), with this session's backend.
 
-        With ``engine="ray"`` every Ray actor opens its own backend; the session's
-        is not used.
+        The session's backend is used when it is worth keeping in this process: the
+        embedded model (its server starts once per session) or a backend given to
+        the session. Otherwise the batch opens its own — one per worker process
+        when its documents are shared among processes (``settings.workers``) — and
+        with ``engine="ray"`` every Ray actor opens its own.
         """
         from .batch.folder import summarize_folder
 
+        embedded = self.settings.backend == "llm" and not self.settings.base_url
         many = paths if isinstance(paths, list) else [paths]
         return summarize_folder(
             many,
@@ -169,7 +174,7 @@ class Summarizer:
             on_progress=on_progress,
             engine=engine,
             ray_address=ray_address,
-            extractor=self.extractor,
+            extractor=self.extractor if (self._given or embedded) else None,
             accept_degraded=accept_degraded,
             redo=redo,
         )

@@ -62,11 +62,13 @@ def test_fake_server_defaults_unchanged() -> None:
 
 def test_ideal_bound_cli_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ib.json"
-    argv = ["--docs", "3", "--latency", "0.01", "--concurrency", "1,2", "--no-warmup"]
+    argv = ["--docs", "3", "--latency", "0.01", "--concurrency", "1,16", "--no-warmup"]
     assert ideal_bound.main([*argv, "--out", str(out)]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [r["calls"] for r in data["runs"]] == [3, 3]
-    assert "ratio at concurrency 2" in capsys.readouterr().out
+    assert [r["workers"] for r in data["runs"]] == [1, 1]  # 3 documents: one process
+    shown = capsys.readouterr().out
+    assert "ratio at concurrency 16" in shown and "the target <= 1.1" in shown
 
 
 def test_growth_two_sizes(tmp_path: Path) -> None:

@@ -72,3 +72,35 @@ def test_async_validator_checks_are_remembered_only_for_classes_that_pass() -> N
             check(Bad)
     check(Verdict)
     check(Verdict)
+
+
+def test_an_answer_is_read_in_one_pass_and_leniently_when_it_must_be() -> None:
+    """Well-formed answers validate; one without ``created`` is still read (as the SDK
+    would); a body that is not a JSON object is a clear response error."""
+    import httpx2
+    import openai
+
+    from summarizer.endpoint.sdk import completion as _completion
+
+    whole = {
+        "id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "{\"ok\": true}"}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    }  # fmt: skip
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+
+    def reply(body: bytes) -> httpx2.Response:
+        return httpx2.Response(200, content=body, request=request)
+
+    import json
+
+    read = _completion(reply(json.dumps(whole).encode()))
+    assert read.choices[0].message.content == '{"ok": true}' and read.usage is not None
+    assert read.usage.total_tokens == 5
+    partial = {k: v for k, v in whole.items() if k != "created"}
+    lenient = _completion(reply(json.dumps(partial).encode()))
+    assert lenient.choices[0].message.content == '{"ok": true}'
+    for body in (b"<html>busy</html>", b"[1, 2]"):
+        with pytest.raises(openai.APIResponseValidationError, match="not a chat completion"):
+            _completion(reply(body))

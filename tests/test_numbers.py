@@ -326,3 +326,18 @@ def test_adversarial_input_stays_linear(text: str) -> None:
     began = time.perf_counter()
     find_figures(text)
     assert time.perf_counter() - began < 5
+
+
+def test_remembered_figures_are_the_same_and_a_callers_own_list() -> None:
+    """A short string's figures are remembered; each call still gets its own list, equal to
+    what a window into a longer text finds at the same place."""
+    text = "办结行政复议案件95宗，培训执法人员1200人次"
+    first = find_figures(text)
+    first.append(first[0])  # the caller's list: changing it changes nothing remembered
+    again = find_figures(text)
+    assert [f.text for f in again] == ["95宗", "1200人次"]
+    padded = "前言。" + text
+    window = find_figures(padded, 3, len(padded))
+    assert [(f.text, f.start - 3, f.value) for f in window] == [
+        (f.text, f.start, f.value) for f in again
+    ]

@@ -37,26 +37,23 @@ and the report are written here, by the same code.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, InputError
 from ..ingest.documents import SUPPORTED_SUFFIXES
-from ..pipeline import Extractor, open_backend
+from ..pipeline import Extractor
 from ..schema import DocumentSummary
 from ..settings import Settings
-from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner, summarize_item
+from .engines import ENGINES, Runner, WorkItem, WorkResult, ray_runner
 from .identity import changed_parts, identity_parts, run_identity
 from .in_order import InOrderOutputs
 from .manifest import (
@@ -71,6 +68,10 @@ from .manifest import (
 from .outcomes import REUSED, BatchResult, DocOutcome, outcome_of
 from .outcomes import load_summary as _load_summary  # a module global: tests count its reads
 from .readable import write_readable_reports
+from .threads import from_list, run_threads
+from .workers import run_in_processes, worker_count
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, DocOutcome], None]
 
@@ -130,22 +131,6 @@ def write_atomic(path: Path, data: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-class _LazyBackend:
-    """The extractor, opened on first use only (a fully resumed batch starts no model)."""
-
-    def __init__(self, settings: Settings, stack: ExitStack) -> None:
-        self._settings = settings
-        self._stack = stack
-        self._lock = threading.Lock()
-        self._extractor: Extractor | None = None
-
-    def get(self) -> Extractor:
-        with self._lock:
-            if self._extractor is None:
-                self._extractor = self._stack.enter_context(open_backend(self._settings))
-            return self._extractor
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,39 +314,21 @@ def _local_runner(
     *,
     extractor: Callable[[], Extractor] | None = None,
 ) -> Iterator[WorkResult]:
-    """The local engine: threads sharing one lazily opened backend.
+    """The local engine: threads in this process, or worker processes each with threads.
 
-    With the model backend the client holds requests in flight to
-    ``settings.concurrency``; ``concurrency // 2`` (at least one) more documents
-    are read, parsed and made into requests meanwhile, and finished ones are
-    validated and written after their slot is free again, so a freed slot is
-    taken at once instead of after the next document's preparation. The rules
-    backend runs ``concurrency`` documents at a time. ``extractor``: the backend
-    to use (a session's); default: one opened here on first use, closed at the end.
-
-    Documents are submitted as earlier ones finish, at most twice the workers
-    ahead, and a result is dropped once yielded: what the runner holds does not
-    grow with the batch (every document's result used to stay referenced by its
-    future until the batch ended — about 0.5 MB a panel report).
+    :func:`~summarizer.batch.workers.worker_count` decides how many processes
+    (``settings.workers``; auto: one per CPU for a batch big enough, one with the
+    embedded model or a caller's own backend). In each, documents run with
+    :func:`~summarizer.batch.threads.run_threads`. ``extractor``: the backend to
+    use (a session's; this process only); default: one opened on first use,
+    closed at the end.
     """
-    workers = settings.concurrency
-    if settings.backend == "llm":
-        workers += max(1, settings.concurrency // 2)
-    window = 2 * workers  # submitted and not yet handed over: the memory a batch holds
-    with ExitStack() as stack:
-        get = extractor or _LazyBackend(settings, stack).get  # closed after the pool drained
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            todo = iter(items)
-            running: set[Future[WorkResult]] = set()
-            while True:
-                for item in islice(todo, window - len(running)):
-                    running.add(pool.submit(summarize_item, item, settings, get))
-                if not running:
-                    return
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-                del finished  # a finished document is not kept alive here
+    workers = worker_count(settings, len(items), own_backend=extractor is not None)
+    if workers > 1:
+        log.debug("%d documents in %d worker processes", len(items), workers)
+        yield from run_in_processes(items, settings, workers)
+    else:
+        yield from run_threads(from_list(list(items)), settings, extractor=extractor)
 
 
 def _store(out: Path, result: WorkResult, identity: str, reason: str) -> DocOutcome:

@@ -85,11 +85,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-import httpx2  # openai 3.x's HTTP client: answers are read raw (see _completion)
 import instructor
 import openai
-from openai import NotGiven
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
@@ -101,6 +98,7 @@ from .modes import is_local_url, resolve_mode, response_format
 from .ratelimit import RateLimiter
 from .redaction import exception_chain, redact, safe_cause, scrub
 from .resolved import ResolvedEndpoint, configured_endpoint
+from .sdk import post_chat, sdk_client
 from .tokens import count_tokens, estimate_tokens, tokenizer_name
 from .transport import (
     RetryPolicy,
@@ -253,11 +251,8 @@ class LLMClient:
             cooldown=settings.breaker_cooldown,
             busy_seconds=settings.breaker_busy_seconds,
         )
-        self._openai = openai.OpenAI(
-            base_url=self.endpoint.url,
-            api_key=self._secret or NO_KEY,
-            timeout=settings.timeout,
-            max_retries=0,
+        self._openai = sdk_client(
+            self.endpoint.url, self._secret or NO_KEY, timeout=settings.timeout
         )
         remember_async_validator_checks()
         # patched once: the per-call meter reaches ``_send`` through ``_METER``
@@ -441,25 +436,8 @@ class LLMClient:
         )
 
     def _post(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """One ``POST /chat/completions`` through the SDK.
-
-        The request body instructor prepared is plain JSON already (strings,
-        numbers, dicts), so it goes to the SDK's ``post`` as it is: the SDK's
-        ``create`` would first walk it against its typed-dict annotations
-        (``maybe_transform``, about a fifth of the client's CPU per request)
-        to change nothing. Anything else falls back to ``create``.
-
-        The answer is read as raw bytes and parsed by :func:`_completion`
-        (pydantic-core, in one pass) instead of the SDK's field-by-field
-        construction, the other large part of its CPU per request.
-        """
-        if args or not kwargs.keys() <= _PLAIN_BODY_KEYS or kwargs.get("stream"):
-            return self._openai.chat.completions.create(*args, **kwargs)
-        body = {k: v for k, v in kwargs.items() if v is not None and not isinstance(v, NotGiven)}
-        raw = self._openai.post(
-            "/chat/completions", body=body, cast_to=httpx2.Response, options=_POST_OPTIONS
-        )
-        return _completion(raw)
+        """One ``POST /chat/completions`` through the SDK (:func:`~.sdk.post_chat`)."""
+        return post_chat(self._openai, args, kwargs)
 
     def answer_usable(self, usable: bool, reason: str = "") -> None:
         """Tell the breaker whether a call's invalid last answer could be used after all.
@@ -524,42 +502,6 @@ class LLMClient:
         reason = describe(exc, self._secret)
         return ModelCallError(f"{endpoint}: {reason}", usage=meter.usage, reasons=[reason],
                               kind="response", last_raw=meter.last_raw)  # fmt: skip
-
-
-#: Request fields sent as they are (JSON already); any other field goes through ``create``.
-_PLAIN_BODY_KEYS = frozenset({
-    "model", "messages", "temperature", "max_tokens", "max_completion_tokens", "response_format",
-    "tools", "tool_choice", "top_p", "seed", "stop", "n", "parallel_tool_calls", "stream",
-})  # fmt: skip
-_POST_OPTIONS: Any = {"security": {"bearer_auth": True}}  # what ``create`` asks for: the key
-
-
-def _completion(raw: httpx2.Response) -> ChatCompletion:
-    """A chat completion from the endpoint's answer.
-
-    Validated in one pass when it is well formed; otherwise built leniently, as
-    the SDK does (some OpenAI-compatible servers leave out fields such as
-    ``created``).
-
-    Raises:
-        openai.APIResponseValidationError: the answer is not a JSON object.
-    """
-    try:
-        return ChatCompletion.model_validate_json(raw.content)
-    except ValidationError:
-        pass
-    try:
-        data = json.loads(raw.content)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise openai.APIResponseValidationError(
-            response=raw,
-            body=raw.text[:200],
-            message="the endpoint answered with something that is not a chat completion "
-            "(a JSON object was expected)",
-        )
-    return ChatCompletion.construct(**data)
 
 
 def _own_copy(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
