@@ -143,8 +143,9 @@ class Settings(BaseModel):
         default=0,
         ge=0,
         description="Processes a batch's documents are shared among (0 = auto: one per CPU, "
-        "up to 4, for batches of 32 documents or more; one with the embedded model, whose "
-        "server uses every core). ``concurrency`` and the rate limits are split between them.",
+        "up to 4, one per 16 documents and, with an endpoint, one per 32 requests in flight; "
+        "one with the embedded model, whose server uses every core). ``concurrency`` and the "
+        "rate limits are split between them.",
     )
     requests_per_minute: int = Field(
         default=0, ge=0, description="Most HTTP requests to the endpoint per minute (0: off)."

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from outputs import per_document_outputs
 from summarizer import Settings, Summarizer, summarize_folder
 from summarizer.batch import threads, workers
 from summarizer.batch.engines import WorkItem
+from summarizer.batch.folder import summarize_folder as run_folder
 from summarizer.pipeline import rules_extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +138,10 @@ def test_leaving_early_stops_the_workers(tmp_path: Path) -> None:
         ({"backend": "rules"}, 200, min(workers.available_cpus(), workers.MAX_AUTO_WORKERS)),
         ({"backend": "rules"}, workers.DOCS_PER_WORKER - 1, 1),  # too few to share
         ({"backend": "llm"}, 200, 1),  # the embedded model uses every core itself
+        # an endpoint: one process per 32 requests in flight
+        ({"backend": "llm", "base_url": "http://h/v1", "concurrency": 16}, 200, 1),
+        ({"backend": "llm", "base_url": "http://h/v1", "concurrency": 64}, 200,
+         min(workers.available_cpus(), 2)),
         ({"backend": "rules", "workers": 3}, 200, 3),
         ({"backend": "rules", "workers": 3}, 2, 2),  # never more than documents
         ({"backend": "llm", "base_url": "http://h/v1", "workers": 8, "concurrency": 2}, 50, 2),
@@ -182,3 +188,22 @@ def test_a_session_shares_a_batch_among_processes_unless_its_backend_is_its_own(
     with given as session:
         session.summarize_folder(docs, tmp_path / "b")
     assert seen == [False, True]
+
+
+def test_the_progress_line_does_not_keep_a_batch_in_one_process(tmp_path: Path) -> None:
+    """On a terminal the progress line is refreshed by a thread; it writes only under its
+    reporter's lock, held across forks, so workers still start while it runs."""
+    import io
+
+    from summarizer.batch.progress import ProgressReporter
+
+    stream = io.StringIO()
+    docs = _copies(tmp_path / "docs", 6)
+    settings = Settings(backend="rules", cache=False, cache_dir=tmp_path / "c", workers=2)
+    with ProgressReporter(stream=stream, tty=True, tick=0.001) as progress:
+        assert any(t.name == "progress" for t in threading.enumerate())
+        assert workers.can_fork()
+        assert workers.worker_count(settings, 6) == 2
+        result = run_folder([docs], tmp_path / "o", settings=settings, on_progress=progress)
+    assert not result.failed and result.documents == 6
+    assert "6/6" in stream.getvalue()

@@ -67,7 +67,6 @@ from .manifest import (
 )
 from .outcomes import REUSED, BatchResult, DocOutcome, outcome_of
 from .outcomes import load_summary as _load_summary  # a module global: tests count its reads
-from .readable import write_readable_reports
 from .threads import from_list, run_threads
 from .workers import run_in_processes, worker_count
 
@@ -272,9 +271,12 @@ def summarize_folder(
             redone=tuple(tally.redone.items()),
         )
         write_atomic(manifest, compacted(read_manifest(manifest), names))
-    counts = batch_files.report.close(seconds, tally, identity)
-    failed = {o.name for o in result.failed}
-    write_readable_reports(out, (n for n in names if n not in failed), counts)
+    try:
+        counts = batch_files.report.close(seconds, tally, identity)
+    except BaseException:
+        batch_files.readable.discard()
+        raise
+    batch_files.readable.close(counts)
     return result
 
 

@@ -2,8 +2,9 @@
 
 :class:`InOrderOutputs` is how :func:`summarizer.batch.folder.summarize_folder`
 writes ``summaries.jsonl``, the exports
-(:class:`~summarizer.batch.export_stream.ExportStream`) and the report's rows
-(:class:`~summarizer.batch.report_stream.ReportStream`) without holding the batch:
+(:class:`~summarizer.batch.export_stream.ExportStream`), the report's rows
+(:class:`~summarizer.batch.report_stream.ReportStream`) and the report a person
+reads (:class:`~summarizer.batch.readable.ReadableStream`) without holding the batch:
 a document is written as soon as every document before it has finished, then
 dropped; only documents that finish before an earlier one wait, and of those at
 most :data:`HOLD_SUMMARIES` keep their summary in memory (the others are read
@@ -21,6 +22,7 @@ from typing import IO, Generic, TypeVar
 from ..schema import DocumentSummary
 from ..settings import Settings
 from .export_stream import ExportStream
+from .readable import ReadableStream
 from .report_stream import ReportOutcome, ReportStream
 from .run_summary import WRITTEN, RunTally
 
@@ -74,12 +76,17 @@ class InOrderOutputs(Generic[Outcome]):
         self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
         try:
             self.report = ReportStream(out, settings)
+            #: ``report.md``/``report.html`` a person reads; closed by the caller after
+            #: the manifest, with the run's header
+            self.readable = ReadableStream(out)
             self._exports = ExportStream(out)
         except BaseException:
             self._jsonl.close()
             self._jsonl_tmp.unlink(missing_ok=True)
             if hasattr(self, "report"):
                 self.report.discard()
+            if hasattr(self, "readable"):
+                self.readable.discard()
             raise
 
     def finished(self, index: int, outcome: Outcome, summary: DocumentSummary | None) -> None:
@@ -108,6 +115,7 @@ class InOrderOutputs(Generic[Outcome]):
             if outcome.status in WRITTEN and summary is not None:  # ok or degraded
                 self._jsonl.write(summary.model_dump_json() + "\n")
                 self._exports.add(summary)
+                self.readable.add(summary, outcome.name)
             self.tally.add(outcome)
             self.report.add(outcome)
             self._next += 1
@@ -121,15 +129,18 @@ class InOrderOutputs(Generic[Outcome]):
             self._exports.abort()
             self._jsonl_tmp.unlink(missing_ok=True)
             self.report.discard()
+            self.readable.discard()
             return
         try:
             os.replace(self._jsonl_tmp, self._out / "summaries.jsonl")
         except BaseException:
             self._exports.abort()
             self.report.discard()
+            self.readable.discard()
             raise
         try:
             self._exports.close()
         except BaseException:
             self.report.discard()
+            self.readable.discard()
             raise

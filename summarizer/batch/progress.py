@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Protocol, TextIO
 
 from ..schema import Usage
+from .forking import ForkHold, hold_across_forks, mark_fork_safe
 
 
 class Outcome(Protocol):
@@ -144,6 +145,7 @@ class ProgressReporter:
         self._closed = False
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._fork_hold: ForkHold | None = None
         self._hooked: list[logging.Handler] = []
 
     # -- the callback -------------------------------------------------------
@@ -193,6 +195,10 @@ class ProgressReporter:
                     self._hooked.append(handler)
         if self.tty and not self.quiet and self._tick > 0 and self._ticker is None:
             self._ticker = threading.Thread(target=self._run_ticker, name="progress", daemon=True)
+            # it writes only under self._lock, held across forks: worker processes may
+            # still start by fork while it runs (summarizer.batch.workers)
+            self._fork_hold = hold_across_forks(self._lock)
+            mark_fork_safe(self._ticker)
             self._ticker.start()
         return self
 

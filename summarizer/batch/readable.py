@@ -8,16 +8,20 @@ inline script; the page is one self-contained file: inline CSS and script, no
 external asset, works offline). The document text is escaped; so is every
 string from a summary.
 
-Both files are written streaming, one document at a time, from the outputs on
-disk (``<name>.json`` and the ``<name>.text.txt`` its ``metadata.text_path``
-names): memory does not grow with the batch. They are written to temporary
-files and moved into place at the end, so a reader never sees half a report.
+Both files are written streaming, one document at a time as the batch writes
+it (:class:`ReadableStream`, fed in input order by
+:class:`~summarizer.batch.in_order.InOrderOutputs`; the text from the
+``<name>.text.txt`` its ``metadata.text_path`` names), so memory does not grow
+with the batch and nothing is left to do for them when the last document
+finishes but the run's header. They are written to temporary files and moved
+into place at the end, so a reader never sees half a report.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -27,7 +31,12 @@ from typing import IO
 
 from ..schema import CATEGORIES, CATEGORY_FIELDS, Category, DocumentSummary, Item
 
-__all__ = ["CATEGORY_TITLES", "MAX_FIGURES_SHOWN", "write_readable_reports"]
+__all__ = [
+    "CATEGORY_TITLES",
+    "MAX_FIGURES_SHOWN",
+    "ReadableStream",
+    "write_readable_reports",
+]
 
 #: Section title of each category (Chinese first: the reports are Chinese).
 CATEGORY_TITLES: dict[Category, str] = {
@@ -202,33 +211,27 @@ def _read_text(out: Path, summary: DocumentSummary) -> str | None:
         return None
 
 
-def write_readable_reports(out: Path, names: Iterable[str], header_md: str | Path) -> None:
-    """Write ``out/report.md`` and ``out/report.html``, one document at a time.
+class ReadableStream:
+    """``report.md`` and ``report.html`` written as documents finish, in input order.
 
-    Args:
-        out: the batch's output folder.
-        names: output stems of the finished documents, in input order; each
-            ``out/<name>.json`` is read when its turn comes and dropped after.
-        header_md: the run's Markdown header (counts, usage, warnings), or the
-            file that holds it (copied line by line; it may be ``report.md``
-            itself, which is then replaced); it opens ``report.md``.
+    :meth:`add` appends a document to both (its text read from
+    ``<name>.text.txt``); :meth:`close` puts the run's header (known only at the
+    end) before the documents of ``report.md`` and moves both into place. Until
+    then they are temporary files: a reader never sees half a report, and
+    :meth:`discard` leaves an earlier one as it was.
     """
-    with ExitStack() as stack:
-        tmps: list[tuple[Path, IO[str], Path]] = []
-        for final in (out / "report.md", out / "report.html"):
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{final.name}.", suffix=".tmp")
-            f = stack.enter_context(os.fdopen(fd, "w", encoding="utf-8"))
-            stack.callback(Path(tmp).unlink, missing_ok=True)  # a no-op once moved
-            tmps.append((Path(tmp), f, final))
-        (_, md, _), (_, page, _) = tmps
-        if isinstance(header_md, Path):
-            with header_md.open(encoding="utf-8") as header:
-                for line in header:
-                    md.write(line)
-            md.write("\n# Documents\n\n")
-        else:
-            md.write(header_md.rstrip("\n") + "\n\n# Documents\n\n")
-        page.write(
+
+    def __init__(self, out: Path) -> None:
+        self._out = out
+        self._count = 0
+        self._stack = ExitStack()
+        try:
+            self._md_docs, self._md_docs_path = self._temp("report.md")
+            self._page, self._page_path = self._temp("report.html")
+        except BaseException:
+            self.discard()
+            raise
+        self._page.write(
             '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Summarizer report</title><style>{_CSS}</style></head><body>\n"
@@ -236,22 +239,81 @@ def write_readable_reports(out: Path, names: Iterable[str], header_md: str | Pat
             '<p class="counts">Click a summary to see its evidence highlighted in the '
             "document text. 点击摘要查看原文依据。</p>\n"
         )
-        for index, name in enumerate(names):
-            path = out / f"{name}.json"
+
+    def _temp(self, name: str) -> tuple[IO[str], Path]:
+        fd, tmp = tempfile.mkstemp(dir=self._out, prefix=f".{name}.", suffix=".tmp")
+        stream = self._stack.enter_context(os.fdopen(fd, "w", encoding="utf-8"))
+        self._stack.callback(Path(tmp).unlink, missing_ok=True)  # a no-op once moved
+        return stream, Path(tmp)
+
+    def add(self, summary: DocumentSummary, name: str) -> None:
+        """Append one finished document (the next in input order)."""
+        self._md_docs.write(_md_document(summary, name))
+        self._page.write(_html_document(summary, name, _read_text(self._out, summary),
+                                        self._count))  # fmt: skip
+        self._count += 1
+        self._md_docs.flush()  # on disk as each document finishes; nothing kept for the next
+        self._page.flush()
+
+    def add_unreadable(self, name: str, error: BaseException) -> None:
+        """Note a document whose output could not be read back."""
+        self._md_docs.write(f"## {name}\n\n_(output could not be read: {error})_\n\n")
+        self._page.write(
+            f'<section class="doc"><h2>{_e(name)}</h2><p class="none">'
+            f"(output could not be read: {_e(error)})</p></section>\n"
+        )
+
+    def close(self, header_md: str | Path) -> None:
+        """Finish both files and move them into place.
+
+        Args:
+            header_md: the run's Markdown header (counts, usage, warnings), or the
+                file that holds it (it may be ``report.md`` itself, then replaced);
+                it opens ``report.md``.
+        """
+        self._page.write(f"<script>{_SCRIPT}</script>\n</body></html>\n")
+        self._page.close()
+        self._md_docs.close()
+        md, md_path = self._temp("report.md")
+        if isinstance(header_md, Path):
+            with header_md.open(encoding="utf-8") as header:
+                shutil.copyfileobj(header, md)
+            md.write("\n# Documents\n\n")
+        else:
+            md.write(header_md.rstrip("\n") + "\n\n# Documents\n\n")
+        with self._md_docs_path.open(encoding="utf-8") as docs:
+            shutil.copyfileobj(docs, md)
+        md.close()
+        os.replace(md_path, self._out / "report.md")
+        os.replace(self._page_path, self._out / "report.html")
+        self._stack.close()  # the documents' temporary file goes
+
+    def discard(self) -> None:
+        """Give up: drop the temporary files (an earlier report stays as it was)."""
+        self._stack.close()
+
+
+def write_readable_reports(out: Path, names: Iterable[str], header_md: str | Path) -> None:
+    """Write ``out/report.md`` and ``out/report.html`` from the outputs on disk.
+
+    Args:
+        out: the batch's output folder.
+        names: output stems of the finished documents, in input order; each
+            ``out/<name>.json`` is read when its turn comes and dropped after.
+        header_md: the run's Markdown header, or the file that holds it (see
+            :meth:`ReadableStream.close`).
+    """
+    stream = ReadableStream(out)
+    try:
+        for name in names:
             try:
-                summary = DocumentSummary.model_validate_json(path.read_text(encoding="utf-8"))
+                text = (out / f"{name}.json").read_text(encoding="utf-8")
+                summary = DocumentSummary.model_validate_json(text)
             except (OSError, ValueError) as e:
-                md.write(f"## {name}\n\n_(output could not be read: {e})_\n\n")
-                page.write(
-                    f'<section class="doc"><h2>{_e(name)}</h2><p class="none">'
-                    f"(output could not be read: {_e(e)})</p></section>\n"
-                )
+                stream.add_unreadable(name, e)
                 continue
-            md.write(_md_document(summary, name))
-            page.write(_html_document(summary, name, _read_text(out, summary), index))
-            md.flush()  # on disk as each document finishes; nothing kept for the next
-            page.flush()
-        page.write(f"<script>{_SCRIPT}</script>\n</body></html>\n")
-        for tmp_path, stream, target in tmps:
-            stream.close()
-            os.replace(tmp_path, target)
+            stream.add(summary, name)
+        stream.close(header_md)
+    except BaseException:
+        stream.discard()
+        raise

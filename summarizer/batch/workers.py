@@ -4,11 +4,14 @@ A Python process runs its threads one at a time (the GIL), and a document's own
 work — reading it, its outline and figures, validating answers, and each
 request's CPU in the HTTP client — holds it: against a fast endpoint at high
 concurrency, one process is busy on one core while the others idle. With
-``workers`` processes each takes documents from a shared queue and summarises
-them with its own threads (:func:`~summarizer.batch.threads.run_threads`) and its
-own backend, opened once; results come back to the batch process, which writes
+``workers`` processes each summarises the documents the batch process sends it,
+with its own threads (:func:`~summarizer.batch.threads.run_threads`) and its own
+backend, opened once; results come back to the batch process, which writes
 every output, the manifest and the report as with one process, so outputs do
-not depend on the number of workers.
+not depend on the number of workers. Each worker has a pipe each way of its
+own (no lock shared between processes: a worker killed in the middle of a
+message spoils nothing but its own pipe), and is sent a document for each it
+finishes, so a faster one gets more.
 
 Shared out between the processes: ``concurrency`` (requests in flight: the
 endpoint sees no more than one process would send) and the per-minute rate
@@ -26,15 +29,17 @@ import logging
 import math
 import multiprocessing
 import os
-import queue
+import pickle
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from multiprocessing.connection import wait
 from typing import Any
 
 from ..settings import Settings
 from .engines import WorkItem, WorkResult
+from .forking import only_fork_safe_threads
 from .threads import NOT_YET, NotYet, run_threads, take_ahead
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,12 @@ MAX_AUTO_WORKERS = 4
 #: Documents each worker should have at least for auto to start another: below
 #: it, a process's start (~0.1 s, and its own backend) costs more than it gives.
 DOCS_PER_WORKER = 16
+#: With a model endpoint, requests in flight each worker should have for auto to start
+#: another: below it one process keeps up (its threads mostly wait on the endpoint),
+#: and a second only adds its own CPU (measured: 200 documents against a 300 ms
+#: endpoint, 1.11 × the ideal bound with one process at concurrency 16, 1.12 with
+#: two; at 64, two are faster).
+REQUESTS_PER_WORKER = 32
 #: Seconds the batch process waits for a result before checking its workers are alive.
 _POLL = 0.5
 
@@ -62,7 +73,8 @@ def worker_count(settings: Settings, documents: int, *, own_backend: bool = Fals
     ``settings.workers`` when set (at most one per document, and with the model
     backend at most ``concurrency``: each needs a request slot). Auto (0): one per
     CPU up to :data:`MAX_AUTO_WORKERS` and one per :data:`DOCS_PER_WORKER`
-    documents — but one when the embedded local model does the work (its server
+    documents (with a model endpoint, also one per :data:`REQUESTS_PER_WORKER`
+    requests in flight) — but one when the embedded local model does the work (its server
     uses every core; a process per CPU would only compete with it) or when the
     caller passes its own backend (``own_backend``: a session's, which lives in
     this process). Always one where workers cannot start (:func:`can_fork`: a
@@ -77,6 +89,8 @@ def worker_count(settings: Settings, documents: int, *, own_backend: bool = Fals
     wanted = settings.workers or min(
         available_cpus(), MAX_AUTO_WORKERS, documents // DOCS_PER_WORKER
     )
+    if not settings.workers and settings.backend == "llm":
+        wanted = min(wanted, settings.concurrency // REQUESTS_PER_WORKER)
     if min(wanted, cap) <= 1:
         return 1
     if not can_fork():
@@ -122,18 +136,11 @@ def run_in_processes(
         return
     ctx = _context()
     shares = [worker_settings(settings, workers, k) for k in range(workers)]
-    inboxes: list[Any] = [ctx.Queue() for _ in range(workers)]
-    results: Any = ctx.Queue()
     levels = (logging.getLogger().level, logging.getLogger("summarizer").getEffectiveLevel())
-    procs = [
-        ctx.Process(
-            target=_worker,
-            args=(k, shares[k], inboxes[k], results, levels, os.getcwd()),
-            name=f"summarizer-worker-{k}",
-            daemon=True,
-        )
-        for k in range(workers)
-    ]
+    # one pipe each way per worker: a worker killed while writing can spoil only its own
+    inboxes: list[Any] = []
+    outboxes: list[Any] = []
+    procs: list[Any] = []
     todo = iter(items)
     given: list[dict[int, WorkItem]] = [{} for _ in range(workers)]  # sent, not yet done
     closed = [False] * workers
@@ -144,55 +151,79 @@ def run_in_processes(
         item = next(todo, None)
         if item is None:
             closed[k] = True
-            inboxes[k].put(None)
         else:
             given[k][item.key] = item
-            inboxes[k].put(item)
+        with suppress(OSError):  # a worker that died: seen when its outbox ends
+            inboxes[k].send(item)
 
-    running = set(range(workers))
+    running: set[int] = set()
     finished = False
     try:
-        for k, p in enumerate(procs):
+        for k in range(workers):
+            inbox_r, inbox_w = ctx.Pipe(duplex=False)
+            outbox_r, outbox_w = ctx.Pipe(duplex=False)
+            inboxes.append(inbox_w)
+            outboxes.append(outbox_r)
             for _ in range(take_ahead(shares[k], shared=True)):
                 give(k)
+            p = ctx.Process(
+                target=_worker,
+                args=(k, shares[k], inbox_r, outbox_w, levels, os.getcwd()),
+                name=f"summarizer-worker-{k}",
+                daemon=True,
+            )
+            procs.append(p)
             p.start()
+            running.add(k)
+            # the worker's ends live in the worker only: its outbox ends when it does,
+            # and no worker forked later holds them
+            inbox_r.close()
+            outbox_w.close()
         while running:
-            try:
-                message = results.get(timeout=_POLL)
-            except queue.Empty:
-                for k in sorted(running):
-                    code = procs[k].exitcode
-                    if code is not None:  # gone without saying it was done
-                        running.discard(k)
-                        yield from _lost(given[k], k, code)
-                continue
-            kind, k = message[0], message[1]
-            if kind == "done":
-                result = WorkResult.from_json(message[2])
-                given[k].pop(result.key, None)
-                give(k)
-                yield result
-            elif kind == "log":
-                record = message[2]
-                logging.getLogger(record.name).handle(record)
-            elif kind == "exit":
-                running.discard(k)
-                yield from _lost(given[k], k, 0)  # nothing, unless it skipped some
+            ready = wait([outboxes[k] for k in running])
+            for k in [j for j in sorted(running) if outboxes[j] in ready]:
+                message = _receive(outboxes[k])
+                if message is None:  # it ended, or died (maybe in the middle of a message)
+                    procs[k].join(timeout=5.0)
+                    running.discard(k)
+                    yield from _lost(given[k], k, procs[k].exitcode)
+                elif message[0] == "done":
+                    result = WorkResult.from_json(message[1])
+                    given[k].pop(result.key, None)
+                    give(k)
+                    yield result
+                elif message[0] == "log":
+                    record = message[1]
+                    logging.getLogger(record.name).handle(record)
         for item in todo:  # every worker gone before these were given out
             yield WorkResult(item.key, item.name, item.path, error=_NOT_RUN)
         finished = True
     finally:
-        _stop(procs, [*inboxes, results], wait=finished)
+        _stop(procs, [*inboxes, *outboxes], wait=finished)
+
+
+def _receive(conn: Any) -> tuple[Any, ...] | None:
+    """The next message from a worker; None when it has ended (or died mid-message)."""
+    try:
+        message: tuple[Any, ...] = conn.recv()
+    except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+        return None
+    return message
 
 
 _NOT_RUN = "not summarised: every worker process stopped first; run the same command again"
 
 
-def _lost(given: dict[int, WorkItem], worker: int, code: int) -> Iterator[WorkResult]:
+def _lost(given: dict[int, WorkItem], worker: int, code: int | None) -> Iterator[WorkResult]:
     """Error results for the documents worker ``worker`` was given and never finished."""
     if not given:
         return
-    how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+    if code is None:
+        how = "stopped answering"
+    elif code < 0:
+        how = f"was killed by signal {-code}"
+    else:
+        how = f"exited with status {code}"
     log.warning("worker process %d %s", worker, how)
     for item in list(given.values()):
         msg = f"the worker process summarising it {how}; run the same command again to redo it"
@@ -200,8 +231,8 @@ def _lost(given: dict[int, WorkItem], worker: int, code: int) -> Iterator[WorkRe
     given.clear()
 
 
-def _stop(procs: list[Any], queues: list[Any], *, wait: bool) -> None:
-    """Let finished workers exit (``wait``), else stop them at once; release the queues."""
+def _stop(procs: list[Any], pipes: list[Any], *, wait: bool) -> None:
+    """Let finished workers exit (``wait``), else stop them at once; close the pipes."""
     if wait:
         for p in procs:
             with suppress(Exception):
@@ -211,20 +242,19 @@ def _stop(procs: list[Any], queues: list[Any], *, wait: bool) -> None:
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=5.0)
-    for q in queues:
-        if not wait:
-            q.cancel_join_thread()  # never wait for items no worker will read
-        q.close()
-        q.join_thread()  # its feeder thread gone: the next batch may fork again
+    for conn in pipes:
+        conn.close()
 
 
 def can_fork() -> bool:
     """Whether worker processes can start here: by ``fork`` (fast: nothing is imported or
     pickled again), which is safe only while this process runs no other thread — a
-    fork copies locks another thread may hold. Other start methods re-run the
-    caller's ``__main__`` in every worker, which a script without an
-    ``if __name__ == "__main__"`` guard does not survive: they are not used."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    fork copies locks another thread may hold — but those declared fork-safe
+    (:mod:`summarizer.batch.forking`: the progress line's refresher). Other start
+    methods re-run the caller's ``__main__`` in every worker, which a script
+    without an ``if __name__ == "__main__"`` guard does not survive: they are not
+    used."""
+    return "fork" in multiprocessing.get_all_start_methods() and only_fork_safe_threads()
 
 
 def _context() -> Any:  # a multiprocessing context (its stubs lack Process)
@@ -234,9 +264,9 @@ def _context() -> Any:  # a multiprocessing context (its stubs lack Process)
 class _ToBatch(logging.Handler):
     """Sends a worker's log records to the batch process, which handles them as its own."""
 
-    def __init__(self, results: Any) -> None:
+    def __init__(self, send: Callable[[tuple[Any, ...]], None]) -> None:
         super().__init__()
-        self._results = results
+        self._send = send
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -244,7 +274,7 @@ class _ToBatch(logging.Handler):
             if record.exc_info:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
-            self._results.put(("log", -1, record))
+            self._send(("log", record))
         except Exception:  # a log line must never stop a worker
             self.handleError(record)
 
@@ -253,7 +283,7 @@ def _worker(
     index: int,
     settings: Settings,
     inbox: Any,
-    results: Any,
+    outbox: Any,
     levels: tuple[int, int],
     cwd: str,
 ) -> None:
@@ -261,27 +291,28 @@ def _worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch process's to handle
     if os.path.isdir(cwd):  # relative paths read as in the batch process
         os.chdir(cwd)
+    lock = threading.Lock()  # the worker's threads and its log lines share the outbox
+
+    def send(message: tuple[Any, ...]) -> None:
+        with lock:
+            outbox.send(message)
+
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
-    root.addHandler(_ToBatch(results))
+    root.addHandler(_ToBatch(send))
     root.setLevel(levels[0])
     logging.getLogger("summarizer").setLevel(levels[1])
-
     parent = os.getppid()
 
     def take(block: bool) -> WorkItem | NotYet | None:
-        while True:
-            try:
-                item: WorkItem | None = inbox.get(timeout=_POLL) if block else inbox.get_nowait()
-            except queue.Empty:
-                if not block:
-                    return NOT_YET
-                if os.getppid() != parent:  # the batch process is gone: so is the batch
-                    return None
-                continue
-            return item
+        while not inbox.poll(_POLL if block else 0):
+            if not block:
+                return NOT_YET
+            if os.getppid() != parent:  # the batch process is gone: so is the batch
+                return None
+        item: WorkItem | None = inbox.recv()
+        return item
 
     for result in run_threads(take, settings, shared=True):
-        results.put(("done", index, result.to_json()))
-    results.put(("exit", index))
+        send(("done", result.to_json()))

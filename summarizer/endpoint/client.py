@@ -423,6 +423,7 @@ class LLMClient:
                         self.breaker.record_failure(describe(e, self._secret), ticket)
                     raise
                 meter.add(time.monotonic() - start, completion)
+            time.sleep(0)  # let a thread waiting for the slot send its request now
             return completion
 
         meter.transport = TransportLog()
