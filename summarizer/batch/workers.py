@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
@@ -246,6 +247,11 @@ def _stop(procs: list[Any], pipes: list[Any], *, wait: bool) -> None:
         conn.close()
 
 
+#: Where worker processes may start by fork: Linux. (macOS has fork, but its system
+#: frameworks are not fork-safe, which is why Python starts processes there by spawn.)
+_FORK_PLATFORM = sys.platform.startswith("linux")
+
+
 def can_fork() -> bool:
     """Whether worker processes can start here: by ``fork`` (fast: nothing is imported or
     pickled again), which is safe only while this process runs no other thread — a
@@ -253,8 +259,8 @@ def can_fork() -> bool:
     (:mod:`summarizer.batch.forking`: the progress line's refresher). Other start
     methods re-run the caller's ``__main__`` in every worker, which a script
     without an ``if __name__ == "__main__"`` guard does not survive: they are not
-    used."""
-    return "fork" in multiprocessing.get_all_start_methods() and only_fork_safe_threads()
+    used, and workers start only on Linux."""
+    return _FORK_PLATFORM and only_fork_safe_threads()
 
 
 def _context() -> Any:  # a multiprocessing context (its stubs lack Process)
