@@ -17,24 +17,22 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Generic, TypeVar
+from typing import IO
 
 from ..schema import DocumentSummary
 from ..settings import Settings
+from .doc_outcome import DocOutcome
 from .export_stream import ExportStream
 from .readable import ReadableStream
-from .report_stream import ReportOutcome, ReportStream
+from .report_stream import ReportStream
 from .run_summary import WRITTEN, RunTally
-
-#: a document's outcome (``batch.folder.DocOutcome``)
-Outcome = TypeVar("Outcome", bound=ReportOutcome)
 
 #: Finished summaries held in memory while an earlier document is still running;
 #: past this many, a summary is read back from its ``<name>.json`` when its turn comes.
 HOLD_SUMMARIES = 32
 
 
-class InOrderOutputs(Generic[Outcome]):
+class InOrderOutputs:
     """``summaries.jsonl``, the exports (``items.csv``, ``items.xlsx``, ``items.parquet``)
     and the report's rows, written in input order as documents finish: document ``k``
     is written once documents ``0..k`` all have finished. Moved into place when the
@@ -51,7 +49,7 @@ class InOrderOutputs(Generic[Outcome]):
         out: Path,
         settings: Settings,
         was_skipped: bytearray,
-        reuse: Callable[[int], tuple[Outcome, DocumentSummary]],
+        reuse: Callable[[int], tuple[DocOutcome, DocumentSummary]],
         read_back: Callable[[str], DocumentSummary],
     ) -> None:
         """Open the temporary files.
@@ -67,10 +65,10 @@ class InOrderOutputs(Generic[Outcome]):
         self._reuse, self._read_back = reuse, read_back
         self._next = 0
         #: finished, waiting for earlier ones: outcome, and the summary unless too many wait
-        self._held: dict[int, tuple[Outcome, DocumentSummary | None]] = {}
+        self._held: dict[int, tuple[DocOutcome, DocumentSummary | None]] = {}
         self._held_summaries = 0
         #: the run's totals, failed and degraded outcomes (counted in input order)
-        self.tally: RunTally[Outcome] = RunTally()
+        self.tally: RunTally = RunTally()
         fd, tmp = tempfile.mkstemp(dir=out, prefix=".summaries.jsonl.", suffix=".tmp")
         self._jsonl_tmp = Path(tmp)
         self._jsonl: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
@@ -89,7 +87,7 @@ class InOrderOutputs(Generic[Outcome]):
                 self.readable.discard()
             raise
 
-    def finished(self, index: int, outcome: Outcome, summary: DocumentSummary | None) -> None:
+    def finished(self, index: int, outcome: DocOutcome, summary: DocumentSummary | None) -> None:
         """Record that document ``index`` finished; write what is due."""
         due = index == self._next  # written at once: never read back
         keep = summary if due or self._held_summaries < HOLD_SUMMARIES else None
@@ -120,7 +118,7 @@ class InOrderOutputs(Generic[Outcome]):
             self.report.add(outcome)
             self._next += 1
 
-    def __enter__(self) -> InOrderOutputs[Outcome]:
+    def __enter__(self) -> InOrderOutputs:
         return self
 
     def __exit__(self, et: type[BaseException] | None, *exc: object) -> None:

@@ -20,30 +20,9 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
-from ..schema import Usage
-
-
-class Outcome(Protocol):
-    """What a manifest row records of a finished document (``batch.DocOutcome``)."""
-
-    @property
-    def source(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def usage(self) -> Usage: ...
-    @property
-    def degraded_units(self) -> int: ...
-    @property
-    def degraded_reason(self) -> str | None: ...
+from .doc_outcome import DocOutcome
 
 
 def file_sha256(path: Path) -> str:
@@ -105,7 +84,7 @@ def proves_done(
 
 
 def manifest_row(
-    o: Outcome, digest: str, identity: str, parts: dict[str, Any] | None = None
+    o: DocOutcome, digest: str, identity: str, parts: dict[str, Any] | None = None
 ) -> dict[str, object]:
     """The manifest row of a finished document.
 

@@ -14,46 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..schema import DocumentSummary, Usage
+from .doc_outcome import DocOutcome
 from .manifest import read_manifest
 from .run_summary import reuse_line
-
-
-@dataclass(frozen=True, slots=True)
-class DocOutcome:
-    """What happened to one input."""
-
-    source: str
-    name: str  #: output file stem
-    #: 'ok', 'failed', or 'degraded' (written, but some units fell back because the
-    #: endpoint failed: not done, the next run redoes it unless degraded is accepted)
-    status: str
-    error: str | None = None
-    seconds: float = 0.0
-    usage: Usage = field(default_factory=Usage)
-    counts: dict[str, int] = field(default_factory=dict)
-    figures: int = 0
-    warnings: tuple[str, ...] = ()
-    #: True when a previous run had finished it: reused from disk, no model call,
-    #: ``usage`` and ``seconds`` zero (the manifest keeps what it cost then)
-    skipped: bool = False
-    degraded_units: int = 0  #: units that fell back because the endpoint failed
-    degraded_reason: str | None = None
-    #: why a previous output was not reused (``changed input``, ``new configuration``,
-    #: ``degraded``, ``failed``, ``--redo``...); empty for a first run or a skip, and
-    #: in outcomes read back (:attr:`BatchResult.outcomes`; counts: ``redo_reasons``)
-    redo_reason: str = ""
-
-    @property
-    def label(self) -> str:
-        """Status for people: ``ok``, ``failed``, ``degraded`` or ``skipped (done)``."""
-        if self.skipped:
-            return "skipped (done)" if self.status == "ok" else f"skipped ({self.status}, accepted)"
-        return self.status
-
-    @property
-    def written(self) -> bool:
-        """True when the document has an output (``ok`` or ``degraded``)."""
-        return self.status in ("ok", "degraded")
 
 
 @dataclass(frozen=True, slots=True)

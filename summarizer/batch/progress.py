@@ -25,31 +25,13 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from ..schema import Usage
+from .doc_outcome import DocOutcome
 from .forking import ForkHold, hold_across_forks, mark_fork_safe
-
-
-class Outcome(Protocol):
-    """What the reporter reads from a finished document (``batch.DocOutcome``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def usage(self) -> Usage: ...
-    @property
-    def counts(self) -> Mapping[str, int]: ...
-    @property
-    def figures(self) -> int: ...
 
 
 def format_duration(seconds: float) -> str:
@@ -73,12 +55,12 @@ def fit(text: str, columns: int) -> tuple[str, int]:
     return text, used
 
 
-def is_skipped(outcome: Outcome) -> bool:
+def is_skipped(outcome: DocOutcome) -> bool:
     """Whether ``outcome`` was skipped as already done (``skipped=True`` or status 'skipped')."""
     return outcome.status == "skipped" or bool(getattr(outcome, "skipped", False))
 
 
-def describe(outcome: Outcome) -> str:
+def describe(outcome: DocOutcome) -> str:
     """One document's result, as in the plain-line output (without the ``[k/n]`` prefix)."""
     if is_skipped(outcome):
         return f"{outcome.name}: skipped (already done)"
@@ -150,7 +132,7 @@ class ProgressReporter:
 
     # -- the callback -------------------------------------------------------
 
-    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
+    def __call__(self, done: int, total: int, outcome: DocOutcome) -> None:
         """Record one finished document and show it."""
         with self._lock:
             self._done = max(self._done, done)

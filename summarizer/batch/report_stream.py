@@ -18,40 +18,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
-from ..schema import Usage
 from ..settings import Settings
-from .run_summary import WRITTEN, RunTally, TallyOutcome, reuse_line
+from .doc_outcome import DocOutcome
+from .run_summary import WRITTEN, RunTally, reuse_line
 
 REPORT_NAME = "report.md"
-
-
-class ReportOutcome(TallyOutcome, Protocol):
-    """What the report reads of a document's outcome (``batch.folder.DocOutcome``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def usage(self) -> Usage: ...
-    @property
-    def counts(self) -> dict[str, int]: ...
-    @property
-    def figures(self) -> int: ...
-    @property
-    def warnings(self) -> tuple[str, ...]: ...
-    @property
-    def degraded_units(self) -> int: ...
-    @property
-    def degraded_reason(self) -> str | None: ...
 
 
 class ReportStream:
@@ -76,7 +49,7 @@ class ReportStream:
         self._files.append((Path(tmp), f))
         return f
 
-    def add(self, o: ReportOutcome) -> None:
+    def add(self, o: DocOutcome) -> None:
         """Record one document's outcome (documents in input order)."""
         c = o.counts
         self._rows.write(
@@ -90,7 +63,7 @@ class ReportStream:
         if o.status == "failed":  # degraded ones have their own section
             self._errors.write(f"- `{o.name}`: FAILED: {o.error}\n")
 
-    def close(self, seconds: float, tally: RunTally[Any], identity: str) -> Path:
+    def close(self, seconds: float, tally: RunTally, identity: str) -> Path:
         """Write ``report.md`` and drop the temporary files.
 
         Args:
@@ -150,7 +123,7 @@ class ReportStream:
 
 
 def _degraded_section(degraded: list[Any]) -> str:
-    """The report's section on documents this run made degraded (``ReportOutcome``s)."""
+    """The report's section on documents this run made degraded (``DocOutcome``s)."""
     lines = [
         "",
         "## Degraded (redone by the next run)",

@@ -14,45 +14,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
 
 from ..schema import Usage
+from .doc_outcome import DocOutcome
 
 #: statuses of a document that has an output (``<name>.json``, rows in the exports)
 WRITTEN = ("ok", "degraded")
 
 
-class TallyOutcome(Protocol):
-    """What the tally reads of a document's outcome (``batch.folder.DocOutcome``)."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def skipped(self) -> bool: ...
-    @property
-    def usage(self) -> Usage: ...
-    @property
-    def redo_reason(self) -> str: ...
-
-
-Outcome = TypeVar("Outcome", bound=TallyOutcome)
-
-
 @dataclass(slots=True)
-class RunTally(Generic[Outcome]):
+class RunTally:
     """The totals of a run, one outcome at a time (see the module docstring)."""
 
     documents: int = 0  #: outcomes added
     skipped: int = 0  #: finished by a previous run and reused (accepted degraded ones too)
     usage: Usage = field(default_factory=Usage)  #: this run's model use (reused: none)
-    failed: list[Outcome] = field(default_factory=list)  #: in input order
-    degraded: list[Outcome] = field(default_factory=list)  #: made degraded by this run
+    failed: list[DocOutcome] = field(default_factory=list)  #: in input order
+    degraded: list[DocOutcome] = field(default_factory=list)  #: made degraded by this run
     #: degraded outputs of a previous run kept as they are (``accept_degraded``)
-    accepted_degraded: list[Outcome] = field(default_factory=list)
+    accepted_degraded: list[DocOutcome] = field(default_factory=list)
     #: documents (re)done, by why the previous output was not reused ("new" not counted)
     redone: dict[str, int] = field(default_factory=dict)
 
-    def add(self, o: Outcome) -> None:
+    def add(self, o: DocOutcome) -> None:
         """Count one document's outcome."""
         self.documents += 1
         self.usage = self.usage + o.usage
