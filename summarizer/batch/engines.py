@@ -1,4 +1,4 @@
-"""Engines: how a batch's documents are summarised — in local threads or on Ray Data.
+"""Engines: how a batch's documents are summarised — locally or on Ray Data.
 
 :func:`summarizer.batch.folder.summarize_folder` decides what needs work (resume),
 hands the work items to a :data:`Runner` and writes every output, the manifest
@@ -6,7 +6,8 @@ and the report itself from the :class:`WorkResult` objects the runner yields.
 So the engines differ only in *where* :func:`summarize_item` runs:
 
 * ``local`` (in :mod:`summarizer.batch.folder`): ``settings.concurrency`` threads
-  sharing one backend.
+  sharing one backend (:mod:`summarizer.batch.threads`), in this process or in
+  each of several worker processes (:mod:`summarizer.batch.workers`).
 * ``ray`` (:func:`ray_runner`): a Ray Data pipeline of ``(path, name)`` rows
   mapped by a pool of actors, each opening its own backend once. ``ray`` is
   imported only here and only when this engine is used (``pip install
@@ -145,6 +146,32 @@ def _since(t: float) -> float:
     return time.perf_counter() - t
 
 
+class LazyBackend:
+    """The extractor, opened on first use only (a fully resumed batch starts no model);
+    closed with ``stack``. Thread-safe: one per process, shared by its threads."""
+
+    def __init__(self, settings: Settings, stack: ExitStack) -> None:
+        self._settings = settings
+        self._stack = stack
+        self._lock = threading.Lock()
+        self._extractor: Extractor | None = None
+
+    def get(self) -> Extractor:
+        with self._lock:
+            if self._extractor is None:
+                self._extractor = self._stack.enter_context(open_backend(self._settings))
+            return self._extractor
+
+
+def share_limits(settings: Settings, parts: int) -> Settings:
+    """``settings`` with its per-minute rate limits split between ``parts`` processes or
+    actors, so that together they keep to them (0 stays 'off')."""
+    return settings.with_(
+        requests_per_minute=_share(settings.requests_per_minute, parts),
+        tokens_per_minute=_share(settings.tokens_per_minute, parts),
+    )
+
+
 class _RaySummarizer:
     """A Ray Data actor: opens the backend once, then summarises one row at a time.
 
@@ -158,16 +185,11 @@ class _RaySummarizer:
             os.chdir(cwd)
         self._settings = settings
         self._stack = ExitStack()
-        self._extractor: Extractor | None = None
-
-    def _get(self) -> Extractor:
-        if self._extractor is None:
-            self._extractor = self._stack.enter_context(open_backend(self._settings))
-        return self._extractor
+        self._backend = LazyBackend(settings, self._stack)
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         item = WorkItem(int(row["key"]), str(row["path"]), str(row["name"]))
-        return {"result": summarize_item(item, self._settings, self._get).to_json()}
+        return {"result": summarize_item(item, self._settings, self._backend.get).to_json()}
 
     def __del__(self) -> None:  # stop an embedded server when the actor goes away
         with suppress(Exception):  # best effort at interpreter exit
@@ -368,10 +390,7 @@ def _run_on_ray(
     if not items:
         return
     actors = max(1, min(settings.concurrency, len(items)))
-    worker_settings = settings.with_(
-        requests_per_minute=_share(settings.requests_per_minute, actors),
-        tokens_per_minute=_share(settings.tokens_per_minute, actors),
-    )
+    worker_settings = share_limits(settings, actors)
     # Ray Data's per-run INFO lines only with -v, its warnings not with -q
     level = logging.INFO if _debug() else logging.ERROR if _quiet() else logging.WARNING
     logging.getLogger("ray.data").setLevel(level)

@@ -29,7 +29,9 @@ finish before an earlier one wait, see :data:`HOLD_SUMMARIES`), and the
 path and a skipped flag stay until the end (~200 bytes).
 
 Where they run is the engine's business (:mod:`summarizer.batch.engines`): ``local``
-threads by default, or ``ray`` (Ray Data, locally or on a cluster). Either way
+by default (threads, in this process or in worker processes sharing the batch
+among CPUs: :mod:`summarizer.batch.workers`), or ``ray`` (Ray Data, locally or on
+a cluster). Either way
 the skip decision is made here before dispatch, and every output, manifest row
 and the report are written here, by the same code.
 """
@@ -251,7 +253,8 @@ def summarize_folder(
                     done += 1
                     if on_progress:
                         on_progress(done, len(names), outcome)
-                    batch_files.finished(done_work.key, outcome, done_work.summary)
+                    batch_files.finished(done_work.key, outcome, done_work.summary,
+                                         done_work.text)  # fmt: skip
                     del done_work, outcome
         seconds = time.perf_counter() - t0
         tally = batch_files.tally
@@ -330,7 +333,7 @@ def _local_runner(
         log.debug("%d documents in %d worker processes", len(items), workers)
         yield from run_in_processes(items, settings, workers)
     else:
-        yield from run_threads(from_list(list(items)), settings, extractor=extractor)
+        yield from run_threads(from_list(items), settings, extractor=extractor)
 
 
 def _store(out: Path, result: WorkResult, identity: str, reason: str) -> DocOutcome:

@@ -65,7 +65,8 @@ class InOrderOutputs:
         self._reuse, self._read_back = reuse, read_back
         self._next = 0
         #: finished, waiting for earlier ones: outcome, and the summary unless too many wait
-        self._held: dict[int, tuple[DocOutcome, DocumentSummary | None]] = {}
+        #: (and its text when it is written at once: the report need not read it back)
+        self._held: dict[int, tuple[DocOutcome, DocumentSummary | None, str | None]] = {}
         self._held_summaries = 0
         #: the run's totals, failed and degraded outcomes (counted in input order)
         self.tally: RunTally = RunTally()
@@ -87,12 +88,19 @@ class InOrderOutputs:
                 self.readable.discard()
             raise
 
-    def finished(self, index: int, outcome: DocOutcome, summary: DocumentSummary | None) -> None:
-        """Record that document ``index`` finished; write what is due."""
+    def finished(
+        self,
+        index: int,
+        outcome: DocOutcome,
+        summary: DocumentSummary | None,
+        text: str | None = None,
+    ) -> None:
+        """Record that document ``index`` finished (``text``: its plain text, if at hand);
+        write what is due."""
         due = index == self._next  # written at once: never read back
         keep = summary if due or self._held_summaries < HOLD_SUMMARIES else None
         self._held_summaries += keep is not None
-        self._held[index] = (outcome, keep)
+        self._held[index] = (outcome, keep, text if due else None)
         self.advance()
 
     def advance(self) -> None:
@@ -100,10 +108,11 @@ class InOrderOutputs:
         while self._next < len(self._was_skipped):
             k = self._next
             summary: DocumentSummary | None
+            text: str | None = None
             if self._was_skipped[k]:  # finished in a previous run
                 outcome, summary = self._reuse(k)
             elif k in self._held:
-                outcome, summary = self._held.pop(k)
+                outcome, summary, text = self._held.pop(k)
                 if summary is not None:
                     self._held_summaries -= 1
                 elif outcome.status in WRITTEN:  # was not held: read it back
@@ -113,7 +122,7 @@ class InOrderOutputs:
             if outcome.status in WRITTEN and summary is not None:  # ok or degraded
                 self._jsonl.write(summary.model_dump_json() + "\n")
                 self._exports.add(summary)
-                self.readable.add(summary, outcome.name)
+                self.readable.add(summary, outcome.name, text)
             self.tally.add(outcome)
             self.report.add(outcome)
             self._next += 1

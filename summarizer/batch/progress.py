@@ -198,6 +198,7 @@ class ProgressReporter:
         if self._ticker is not None:
             self._ticker.join(timeout=2)
             self._ticker = None
+            self._fork_hold = None  # nothing left to hold across forks
         with self._lock:
             if self._closed:
                 return

@@ -246,11 +246,13 @@ class ReadableStream:
         self._stack.callback(Path(tmp).unlink, missing_ok=True)  # a no-op once moved
         return stream, Path(tmp)
 
-    def add(self, summary: DocumentSummary, name: str) -> None:
-        """Append one finished document (the next in input order)."""
+    def add(self, summary: DocumentSummary, name: str, text: str | None = None) -> None:
+        """Append one finished document (the next in input order); ``text``: its plain
+        text when the caller has it, else read from its ``<name>.text.txt``."""
+        if text is None:
+            text = _read_text(self._out, summary)
         self._md_docs.write(_md_document(summary, name))
-        self._page.write(_html_document(summary, name, _read_text(self._out, summary),
-                                        self._count))  # fmt: skip
+        self._page.write(_html_document(summary, name, text, self._count))
         self._count += 1
         self._md_docs.flush()  # on disk as each document finishes; nothing kept for the next
         self._page.flush()

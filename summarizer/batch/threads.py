@@ -7,14 +7,13 @@ one at a time from a source (a list, or a queue shared with other processes).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 
-from ..pipeline import Extractor, open_backend
+from ..pipeline import Extractor
 from ..settings import Settings
-from .engines import WorkItem, WorkResult, summarize_item
+from .engines import LazyBackend, WorkItem, WorkResult, summarize_item
 
 
 class NotYet:
@@ -26,22 +25,6 @@ NOT_YET = NotYet()
 #: ``take(block)`` gives the next work item; None when there are no more; with
 #: ``block=False`` it may give :data:`NOT_YET` instead of waiting for one.
 Take = Callable[[bool], "WorkItem | NotYet | None"]
-
-
-class LazyBackend:
-    """The extractor, opened on first use only (a fully resumed batch starts no model)."""
-
-    def __init__(self, settings: Settings, stack: ExitStack) -> None:
-        self._settings = settings
-        self._stack = stack
-        self._lock = threading.Lock()
-        self._extractor: Extractor | None = None
-
-    def get(self) -> Extractor:
-        with self._lock:
-            if self._extractor is None:
-                self._extractor = self._stack.enter_context(open_backend(self._settings))
-            return self._extractor
 
 
 def run_threads(
@@ -116,7 +99,7 @@ def take_ahead(settings: Settings, *, shared: bool = False) -> int:
     return threads + 2 if shared else 2 * threads
 
 
-def from_list(items: list[WorkItem] | tuple[WorkItem, ...]) -> Take:
-    """A :data:`Take` over a list (never blocks)."""
+def from_list(items: Iterable[WorkItem]) -> Take:
+    """A :data:`Take` over items in hand (never blocks)."""
     it = iter(items)
     return lambda _block: next(it, None)

@@ -26,7 +26,6 @@ message saying so; the others go on, and a re-run redoes what failed.
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 import os
 import pickle
@@ -39,7 +38,7 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from ..settings import Settings
-from .engines import WorkItem, WorkResult
+from .engines import WorkItem, WorkResult, share_limits
 from .forking import only_fork_safe_threads
 from .threads import NOT_YET, NotYet, run_threads, take_ahead
 
@@ -103,21 +102,14 @@ def worker_count(settings: Settings, documents: int, *, own_backend: bool = Fals
 
 def worker_settings(settings: Settings, workers: int, index: int) -> Settings:
     """Worker ``index``'s share of ``settings``: its slots and rate limits."""
-    return settings.with_(
-        concurrency=_part(settings.concurrency, workers, index),
-        requests_per_minute=_share(settings.requests_per_minute, workers),
-        tokens_per_minute=_share(settings.tokens_per_minute, workers),
+    return share_limits(settings, workers).with_(
+        concurrency=_part(settings.concurrency, workers, index)
     )
 
 
 def _part(total: int, parts: int, index: int) -> int:
     """Part ``index`` of ``total`` cut into ``parts`` near-equal whole parts (at least 1)."""
     return max(1, total // parts + (index < total % parts))
-
-
-def _share(per_minute: int, parts: int) -> int:
-    """Each worker's share of a per-minute limit (0 stays 'off')."""
-    return 0 if per_minute <= 0 else max(1, math.floor(per_minute / parts))
 
 
 def run_in_processes(
